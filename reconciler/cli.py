@@ -1,0 +1,134 @@
+"""The `reconcile` command: thin wrappers that gather inputs, call one app
+function, render, and return an exit code.
+
+Exit codes: 0 success (and, for `plan --detailed-exitcode` and `drift`, no
+changes); 1 any error, including a refused apply; 2 changes present (`plan
+--detailed-exitcode`) or drift found (`drift`); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reconciler import app, render
+from reconciler.aws.gateway import MediaConnect
+from reconciler.errors import ReconcilerError, Refused, StateErrors
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+
+def handle_errors(command: F) -> F:
+    """Map the project's errors to one line on stderr and exit 1; Ctrl-C to 130."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            code = command(*args, **kwargs)
+        except StateErrors as e:
+            for error in e.errors:
+                click.echo(str(error), err=True)
+            sys.exit(e.exit_code)
+        except ReconcilerError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        sys.exit(code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+state_option = click.option(
+    "--state",
+    "state_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("state"),
+    show_default=True,
+    help="Directory holding flows/ and destinations/.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mediaconnect-reconciler")
+def main() -> None:
+    """Manage AWS Elemental MediaConnect flow outputs (stream destinations) from git."""
+
+
+@main.command()
+@state_option
+@handle_errors
+def validate(state_dir: Path) -> int:
+    """Check the state files offline: schema, references, limits, AWS's rules."""
+    state = app.validate(state_dir)
+    click.echo(
+        f"{state_dir}: {len(state.flows)} flow(s), {len(state.destinations)} destination(s): valid"
+    )
+    return EXIT_OK
+
+
+@main.command()
+@state_option
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(render.RENDERERS)), default="text", show_default=True
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 with no changes, 1 on error, 2 when there are changes.",
+)
+@handle_errors
+def plan(state_dir: Path, fmt: str, detailed_exitcode: bool) -> int:
+    """Show the per-output adds, updates and removals that would make AWS match git."""
+    result = app.plan(state_dir, MediaConnect(), os.environ)
+    click.echo(render.RENDERERS[fmt](result), nl=False)
+    return EXIT_CHANGES if detailed_exitcode and result.has_changes else EXIT_OK
+
+
+@main.command()
+@state_option
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(render.RENDERERS)), default="text", show_default=True
+)
+@handle_errors
+def drift(state_dir: Path, fmt: str) -> int:
+    """Exit 2 if the live flows differ from git, 0 if they match."""
+    result = app.plan(state_dir, MediaConnect(), os.environ)
+    click.echo(render.RENDERERS[fmt](result), nl=False)
+    return EXIT_CHANGES if result.has_changes else EXIT_OK
+
+
+@main.command()
+@state_option
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@handle_errors
+def apply(state_dir: Path, auto_approve: bool) -> int:
+    """Plan, confirm, then make exactly the planned calls."""
+    aws = MediaConnect()
+    result = app.plan(state_dir, aws, os.environ)
+    click.echo(render.text(result), nl=False)
+    if not result.has_changes:
+        return EXIT_OK
+    if not auto_approve:
+        if not sys.stdin.isatty():
+            raise Refused("no terminal to confirm on; nothing was applied (use --auto-approve)")
+        if not click.confirm("Apply these changes?", default=False):
+            raise Refused("apply cancelled; nothing was applied")
+    report = app.apply(
+        result,
+        aws,
+        on_result=lambda r: click.echo(
+            f"{r.outcome.value}: {r.change.action.value} {r.change.flow}/{r.change.output}", err=True
+        ),
+    )
+    click.echo(render.apply_text(report), nl=False)
+    return EXIT_OK if report.ok else EXIT_ERROR

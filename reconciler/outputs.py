@@ -1,0 +1,200 @@
+"""MediaConnect output vocabulary: destination URLs, DescribeFlow outputs and
+request bodies, all converted to and from `Fields`.
+
+Purely computational: no I/O. The AWS gateway feeds raw DescribeFlow outputs in
+through `live_fields` and sends what `add_request` / `update_request` build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from reconciler.models import (
+    SENSITIVE_PATHS,
+    Fields,
+    Value,
+    flatten,
+    freeze,
+    top_level,
+    unflatten,
+)
+from reconciler.secrets import Secret
+
+MANAGED_TAG = ("reconciler:managed-by", "mediaconnect-reconciler")
+
+TLS_PUBLIC = {"EncryptionType": "PUBLIC", "EncryptionConfiguration": {"Public": {}}}
+
+DEFAULT_PORTS = {"rtmp": 1935, "rtmps": 443}
+
+# URL scheme → MediaConnect protocol, for schemes that map one to one.
+SCHEME_PROTOCOLS = {
+    "rtmp": "rtmp-push",
+    "rtmps": "rtmp-push",
+    "srt": "srt-caller",
+    "rist": "rist",
+    "rtp": "rtp",
+    "udp": "udp",
+    "zixi": "zixi-push",
+}
+
+# Response `Transport` members that are also request fields of the same name.
+TRANSPORT_FIELDS = (
+    "Protocol",
+    "CidrAllowList",
+    "MaxLatency",
+    "MinLatency",
+    "RemoteId",
+    "SenderControlPort",
+    "SenderIpAddress",
+    "SmoothingLatency",
+    "StreamId",
+    "NdiSpeedHqQuality",
+    "NdiProgramName",
+    "NdiOutputTimecodeSource",
+    "NdiAudioReferenceLevel",
+)
+# Top-level response members that are also request fields.
+OUTPUT_FIELDS = (
+    "Description",
+    "Destination",
+    "Port",
+    "OutputStatus",
+    "Encryption",
+    "VpcInterfaceAttachment",
+    "RouterIntegrationState",
+    "RouterIntegrationTransitEncryption",
+)
+
+# Fields every managed output states, with the value that absence means.
+# Anything else the service reports is compared only if git sets it, because
+# the service fills in defaults nobody asked for (latencies, mostly).
+IMPLICIT_DEFAULTS: Mapping[str, Value] = {"Description": "", "OutputStatus": "ENABLED"}
+
+# A change to one of these cannot be made by UpdateFlowOutput in place.
+REPLACE_PATHS = frozenset({"Protocol", "VpcInterfaceAttachment"})
+
+# Fields a destination file sets through its own keys, not through `settings`.
+RESERVED_SETTINGS = {
+    "Name": "the file's `name`",
+    "Description": "`description`",
+    "OutputStatus": "`enabled`",
+    "OutputTags": "nothing: the tool manages its own tags",
+}
+
+
+class UrlError(ValueError):
+    """The destination URL cannot be turned into an output."""
+
+
+@dataclass(frozen=True)
+class UrlOutput:
+    fields: dict[str, Value]
+    stream_key_path: str | None  # where a stream key goes, if the protocol takes one
+
+
+def parse_url(url: str) -> UrlOutput:
+    """Turn a destination URL into output fields (without the stream key)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as e:
+        raise UrlError(f"malformed URL: {e}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEME_PROTOCOLS:
+        known = ", ".join(f"{s}://" for s in SCHEME_PROTOCOLS)
+        raise UrlError(f"unsupported URL scheme {parts.scheme + '://'!r}; use one of {known}")
+    host = parts.hostname
+    if not host:
+        raise UrlError("URL has no host")
+    if port is None and scheme not in DEFAULT_PORTS:
+        raise UrlError(f"{scheme}:// URL needs a port (host:port)")
+    if port is not None and not 1 <= port <= 65535:
+        raise UrlError(f"port {port} is outside 1-65535")
+    fields: dict[str, Value] = {
+        "Protocol": SCHEME_PROTOCOLS[scheme],
+        "Destination": host,
+        "Port": port if port is not None else DEFAULT_PORTS[scheme],
+    }
+    path = parts.path.strip("/")
+    if scheme in ("rtmp", "rtmps"):
+        if not path:
+            raise UrlError(f"{scheme}:// URL needs an application path, like /live2")
+        app = f"{path}?{parts.query}" if parts.query else path
+        fields["RtmpPushSettings.ApplicationName"] = app
+        fields["RtmpPushSettings.TlsEncryption"] = freeze(TLS_PUBLIC) if scheme == "rtmps" else None
+        return UrlOutput(fields, "RtmpPushSettings.StreamName")
+    if scheme == "srt":
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        unknown = set(query) - {"streamid", "latency"}
+        if unknown:
+            raise UrlError(f"unsupported SRT URL parameter(s): {', '.join(sorted(unknown))}")
+        if "latency" in query:
+            if not query["latency"].isdigit():
+                raise UrlError("SRT latency must be a whole number of milliseconds")
+            fields["MinLatency"] = int(query["latency"])
+        if "streamid" in query:
+            fields["StreamId"] = query["streamid"]
+            return UrlOutput(fields, None)
+        return UrlOutput(fields, "StreamId")
+    if scheme == "zixi":
+        if not path:
+            raise UrlError("zixi:// URL needs the stream ID as its path: zixi://host:port/streamid")
+        fields["StreamId"] = path
+        return UrlOutput(fields, None)
+    if path or parts.query:
+        raise UrlError(f"{scheme}:// URL takes only host and port")
+    return UrlOutput(fields, None)
+
+
+def live_fields(output: Mapping[str, Any]) -> dict[str, Value]:
+    """The request-vocabulary essence of a DescribeFlow `Output`.
+
+    Server-assigned members (ARNs, MaxBitrate, listener addresses, ...) are
+    dropped, `Transport` is unnested, and credentials are wrapped in `Secret`
+    before they go anywhere else.
+    """
+    request: dict[str, Any] = {k: output[k] for k in OUTPUT_FIELDS if k in output}
+    transport = output.get("Transport") or {}
+    request.update({k: transport[k] for k in TRANSPORT_FIELDS if k in transport})
+    if "RtmpPushOutputSettings" in transport:
+        request["RtmpPushSettings"] = transport["RtmpPushOutputSettings"]
+    if "MediaStreamOutputConfigurations" in output:
+        request["MediaStreamOutputConfigurations"] = [
+            {
+                **config,
+                "DestinationConfigurations": [
+                    {k: v for k, v in dest.items() if k != "OutboundIp"}
+                    for dest in config.get("DestinationConfigurations", [])
+                ],
+            }
+            for config in output["MediaStreamOutputConfigurations"]
+        ]
+    fields = flatten(request)
+    for path in SENSITIVE_PATHS & fields.keys():
+        if isinstance(fields[path], str):
+            fields[path] = Secret(fields[path])  # type: ignore[arg-type]
+    for path, default in IMPLICIT_DEFAULTS.items():
+        fields.setdefault(path, default)
+    return fields
+
+
+def add_request(name: str, fields: Fields) -> dict[str, Any]:
+    """One entry of AddFlowOutputs' `Outputs`, tagged as managed. May hold Secrets."""
+    request = unflatten(fields)
+    request["Name"] = name
+    request["OutputTags"] = dict([MANAGED_TAG])
+    return request
+
+
+def update_request(fields: Fields, changed: Iterable[str]) -> dict[str, Any]:
+    """UpdateFlowOutput's body for `changed` paths (flow and output ARNs aside).
+
+    UpdateFlowOutput leaves omitted fields unchanged, so only what changed is
+    sent; but a nested structure is sent whole (the model requires, e.g., both
+    RtmpPushSettings names).
+    """
+    roots = {top_level(p) for p in changed}
+    return unflatten({p: v for p, v in fields.items() if top_level(p) in roots})

@@ -1,0 +1,181 @@
+"""The plan: what it takes to make each live flow match git.
+
+`plan(state, desired, observed)` is purely computational, with no side effects:
+everything it needs was read before, and nothing it returns has been done yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from reconciler.errors import ReconcilerError
+from reconciler.models import (
+    SENSITIVE_PATHS,
+    DesiredOutput,
+    FlowSpec,
+    LiveFlow,
+    LiveOutput,
+    Value,
+)
+from reconciler.outputs import REPLACE_PATHS
+from reconciler.secrets import Secret
+
+MAX_OUTPUTS_PER_FLOW = 50
+
+
+class Action(StrEnum):
+    ADD = "add"
+    UPDATE = "update"
+    REPLACE = "replace"  # remove, then add: interrupts this one destination briefly
+    REMOVE = "remove"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str
+    before: Value  # None: not set
+    after: Value
+
+    @property
+    def sensitive(self) -> bool:
+        return (
+            self.path in SENSITIVE_PATHS
+            or isinstance(self.before, Secret)
+            or isinstance(self.after, Secret)
+        )
+
+
+@dataclass(frozen=True)
+class OutputChange:
+    action: Action
+    flow: str
+    output: str
+    fields: tuple[FieldChange, ...]
+    desired: DesiredOutput | None = None
+    live: LiveOutput | None = None
+    adopt: bool = False  # an unmanaged output that git now claims: apply tags it
+
+
+@dataclass(frozen=True)
+class FlowPlan:
+    spec: FlowSpec
+    live: LiveFlow
+    changes: tuple[OutputChange, ...]
+    unmanaged: tuple[str, ...]  # live outputs neither in git nor ours: left alone
+    protected: tuple[str, ...]  # live outputs named in `protected`: never touched
+
+
+@dataclass(frozen=True)
+class Plan:
+    flows: tuple[FlowPlan, ...]
+
+    @property
+    def changes(self) -> tuple[OutputChange, ...]:
+        return tuple(c for f in self.flows for c in f.changes)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def summary(self) -> dict[str, int]:
+        counts = {action.value: 0 for action in Action}
+        for change in self.changes:
+            counts[change.action.value] += 1
+        return counts
+
+
+class PlanError(ReconcilerError):
+    pass
+
+
+def plan(
+    flows: Iterable[FlowSpec],
+    desired: Iterable[DesiredOutput],
+    observed: Mapping[str, LiveFlow],
+) -> Plan:
+    """Per flow, the adds, updates, replaces and removes that make AWS match git.
+
+    `observed` maps each flow name to its live state. Outputs git does not
+    mention are removed only if we created them (or the flow says `prune`),
+    and outputs named in `protected` are never touched.
+    """
+    wanted: dict[str, dict[str, DesiredOutput]] = {}
+    for output in desired:
+        wanted.setdefault(output.flow, {})[output.name] = output
+    return Plan(
+        tuple(
+            _plan_flow(spec, wanted.get(spec.name, {}), observed[spec.name])
+            for spec in sorted(flows, key=lambda f: f.name)
+        )
+    )
+
+
+def _plan_flow(spec: FlowSpec, wanted: Mapping[str, DesiredOutput], live: LiveFlow) -> FlowPlan:
+    have = {o.name: o for o in live.outputs}
+    changes: list[OutputChange] = []
+    unmanaged: list[str] = []
+    protected: list[str] = []
+    for name in sorted(wanted.keys() | have.keys()):
+        want, got = wanted.get(name), have.get(name)
+        if name in spec.protected:
+            if got is not None:
+                protected.append(name)
+            continue
+        if got is None:
+            assert want is not None
+            fields = tuple(FieldChange(p, None, v) for p, v in sorted(want.fields.items()))
+            changes.append(OutputChange(Action.ADD, spec.name, name, fields, desired=want))
+        elif want is None:
+            if got.entitlement_arn is None and (got.managed or spec.prune):
+                fields = tuple(FieldChange(p, v, None) for p, v in sorted(got.fields.items()))
+                changes.append(OutputChange(Action.REMOVE, spec.name, name, fields, live=got))
+            else:
+                unmanaged.append(name)
+        else:
+            if got.entitlement_arn is not None:
+                raise PlanError(
+                    f"{want.location}: output {name!r} on flow {spec.name!r} was created by "
+                    "an entitlement and cannot be managed here; rename the destination"
+                )
+            change = _compare(spec.name, want, got)
+            if change is not None:
+                changes.append(change)
+    _check_capacity(spec, live, changes)
+    return FlowPlan(spec, live, tuple(changes), tuple(unmanaged), tuple(protected))
+
+
+def _compare(flow: str, want: DesiredOutput, got: LiveOutput) -> OutputChange | None:
+    diffs = tuple(
+        FieldChange(path, got.fields.get(path), value)
+        for path, value in sorted(want.fields.items())
+        if not _same(got.fields.get(path), value)
+    )
+    if any(d.path in REPLACE_PATHS for d in diffs):
+        return OutputChange(
+            Action.REPLACE, flow, want.name, diffs, desired=want, live=got, adopt=not got.managed
+        )
+    if diffs or not got.managed:
+        return OutputChange(
+            Action.UPDATE, flow, want.name, diffs, desired=want, live=got, adopt=not got.managed
+        )
+    return None
+
+
+def _same(live: Value, desired: Value) -> bool:
+    # Secret.__eq__ does the comparison (in constant time) when either side is one.
+    if isinstance(live, Secret):
+        return live == desired
+    return desired == live
+
+
+def _check_capacity(spec: FlowSpec, live: LiveFlow, changes: list[OutputChange]) -> None:
+    adds = sum(c.action is Action.ADD for c in changes)
+    removes = sum(c.action is Action.REMOVE for c in changes)
+    total = len(live.outputs) + adds - removes
+    if total > MAX_OUTPUTS_PER_FLOW:
+        raise PlanError(
+            f"{spec.location}: flow {spec.name!r} would have {total} outputs; "
+            f"MediaConnect allows at most {MAX_OUTPUTS_PER_FLOW} per flow"
+        )

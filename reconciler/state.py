@@ -1,0 +1,391 @@
+"""Reading `state/`: YAML files in, typed `State` out, or every mistake found.
+
+Validation happens here, where the files are read: YAML syntax, the JSON
+Schemas in `schemas/`, and the checks a schema cannot express (the flow
+exists, names are unique, URLs are well formed, no stream key is written
+literally, and each output would pass AWS's own request validation). Every
+error names its file and line. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from reconciler.aws.model import request_errors
+from reconciler.errors import Location, StateError, StateErrors
+from reconciler.models import DestinationSpec, Fields, FlowSpec, State, flatten
+from reconciler.outputs import (
+    IMPLICIT_DEFAULTS,
+    RESERVED_SETTINGS,
+    SCHEME_PROTOCOLS,
+    UrlError,
+    add_request,
+    parse_url,
+)
+from reconciler.planner import MAX_OUTPUTS_PER_FLOW
+from reconciler.secrets import EnvRef, Secret, SecretRef, mask_all
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+PLACEHOLDER_FLOW_ARN = "arn:aws:mediaconnect:us-east-1:000000000000:flow:1-validate:validate"
+
+HOW_TO_REFERENCE = (
+    "a stream key must not be written in the state files; reference it instead, "
+    "e.g. `stream_key: {env: YOUTUBE_MAIN_KEY}`"
+)
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed YAML file and the line each key was written on."""
+
+    path: Path
+    data: Any
+    lines: Mapping[Path_, int]
+
+    def at(self, *path: str | int) -> Location:
+        """The location of `path`, or of its nearest ancestor that has one."""
+        key: Path_ = tuple(path)
+        while key and key not in self.lines:
+            key = key[:-1]
+        return Location(self.path, self.lines.get(key, 1))
+
+    def error(self, message: str, *path: str | int) -> StateError:
+        return StateError(self.at(*path), message)
+
+
+def load_state(root: Path) -> State:
+    """Read and validate `root/flows/*.yaml` and `root/destinations/*.yaml`.
+
+    Raises StateErrors listing every problem found, sorted by file and line.
+    """
+    if not root.is_dir():
+        raise StateErrors([StateError(Location(root), "state directory not found")])
+    errors: list[StateError] = []
+    flows: dict[str, FlowSpec] = {}
+    for doc in _documents(root / "flows", "flow", errors):
+        flow = _flow(doc)
+        if flow.name in flows:
+            errors.append(
+                doc.error(
+                    f"flow {flow.name!r} is already defined in {flows[flow.name].location}", "name"
+                )
+            )
+        else:
+            flows[flow.name] = flow
+    if not flows and not errors:
+        errors.append(StateError(Location(root / "flows"), "no flow files (*.yaml) found"))
+    destinations: list[DestinationSpec] = []
+    seen: dict[tuple[str, str], DestinationSpec] = {}
+    for doc in _documents(root / "destinations", "destination", errors):
+        try:
+            dest = _destination(doc, flows)
+        except StateErrors as e:
+            errors.extend(e.errors)
+            continue
+        key = (dest.flow, dest.name)
+        if key in seen:
+            errors.append(
+                doc.error(
+                    f"output name {dest.name!r} is already used on flow {dest.flow!r} by "
+                    f"{seen[key].location}",
+                    "name",
+                )
+            )
+            continue
+        seen[key] = dest
+        destinations.append(dest)
+    for flow in flows.values():
+        count = sum(d.flow == flow.name for d in destinations)
+        if count > MAX_OUTPUTS_PER_FLOW:
+            errors.append(
+                StateError(
+                    flow.location,
+                    f"flow {flow.name!r} has {count} destinations; MediaConnect allows at "
+                    f"most {MAX_OUTPUTS_PER_FLOW} outputs per flow",
+                )
+            )
+    if errors:
+        raise StateErrors(
+            sorted(errors, key=lambda e: (str(e.location.file), e.location.line or 0))
+        )
+    return State(flows, tuple(destinations))
+
+
+def load_document(path: Path) -> Document:
+    """Parse one YAML file, keeping the line of every mapping key and list item."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        raise StateError(Location(path, line), f"invalid YAML: {e.problem or e.context}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise StateError(Location(path), f"cannot read file: {e}") from None
+    if node is None:
+        raise StateError(Location(path, 1), "file is empty")
+    lines: dict[Path_, int] = {}
+    data = _construct(loader, node, (), lines, path)
+    return Document(path, data, lines)
+
+
+def _construct(
+    loader: yaml.SafeLoader, node: yaml.Node, at: Path_, lines: dict[Path_, int], file: Path
+) -> Any:
+    lines.setdefault(at, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)  # resolves `<<:` merge keys
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str):
+                raise StateError(
+                    Location(file, key_node.start_mark.line + 1), "keys must be strings"
+                )
+            if key in result:
+                raise StateError(
+                    Location(file, key_node.start_mark.line + 1), f"duplicate key {key!r}"
+                )
+            lines[(*at, key)] = key_node.start_mark.line + 1
+            result[key] = _construct(loader, value_node, (*at, key), lines, file)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _construct(loader, item, (*at, i), lines, file) for i, item in enumerate(node.value)
+        ]
+    return loader.construct_object(node, deep=True)
+
+
+@lru_cache(maxsize=None)
+def schema(kind: str) -> jsonschema.protocols.Validator:
+    spec = json.loads((SCHEMA_DIR / f"{kind}.schema.json").read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(spec)
+    cls.check_schema(spec)
+    return cls(spec)  # type: ignore[no-any-return]
+
+
+def schema_errors(doc: Document, kind: str) -> list[StateError]:
+    """JSON Schema errors, worded without echoing values (a value may be a key)."""
+    errors = []
+    for error in schema(kind).iter_errors(doc.data):
+        path = tuple(error.absolute_path)
+        errors.append(doc.error(_schema_message(error, path), *path))
+    return errors
+
+
+def _schema_message(error: jsonschema.ValidationError, path: Path_) -> str:
+    field = ".".join(str(p) for p in path)
+    prefix = f"{field}: " if field else ""
+    if path[:1] == ("stream_key",) and isinstance(error.instance, str):
+        return f"stream_key: {HOW_TO_REFERENCE}"
+    if path[:1] == ("stream_key",):
+        return "stream_key: must be a reference: {env: VARIABLE_NAME}"
+    kind = error.validator
+    if kind in ("required", "additionalProperties"):
+        return prefix + error.message.replace("'", "`")
+    if kind == "type":
+        return f"{prefix}must be of type {error.validator_value}"
+    if kind == "enum":
+        return f"{prefix}must be one of {', '.join(map(str, error.validator_value))}"
+    if kind == "pattern":
+        return f"{prefix}has an invalid form (expected to match {error.validator_value})"
+    if kind == "anyOf" and not path:
+        return "needs a `url` (or an explicit `protocol` with `settings`)"
+    if kind in ("minLength", "maxLength", "minimum", "maximum", "uniqueItems"):
+        return f"{prefix}violates {kind} {error.validator_value}"
+    return f"{prefix}is not valid ({kind})"
+
+
+def _documents(folder: Path, kind: str, errors: list[StateError]) -> Iterator[Document]:
+    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
+    for path in files:
+        try:
+            doc = load_document(path)
+        except StateError as e:
+            errors.append(e)
+            continue
+        if not isinstance(doc.data, dict):
+            errors.append(doc.error(f"a {kind} file must be a mapping of fields"))
+            continue
+        problems = schema_errors(doc, kind)
+        if problems:
+            errors.extend(problems)
+            continue
+        yield doc
+
+
+def _flow(doc: Document) -> FlowSpec:
+    data = doc.data
+    return FlowSpec(
+        name=data["name"],
+        region=data["region"],
+        location=doc.at("name"),
+        arn=data.get("arn"),
+        prune=data.get("prune", False),
+        protected=frozenset(data.get("protected", [])),
+    )
+
+
+def _destination(doc: Document, flows: Mapping[str, FlowSpec]) -> DestinationSpec:
+    data = doc.data
+    errors: list[StateError] = []
+    name = data["name"]
+    flow = flows.get(data["flow"])
+    if flow is None:
+        known = ", ".join(sorted(flows)) or "none"
+        errors.append(
+            doc.error(f"flow {data['flow']!r} is not defined in flows/ (known: {known})", "flow")
+        )
+    elif name in flow.protected:
+        errors.append(
+            doc.error(
+                f"output {name!r} is protected in {flow.location}; it cannot be managed", "name"
+            )
+        )
+
+    fields: dict[str, Any] = dict(IMPLICIT_DEFAULTS)
+    fields["Description"] = data.get("description", "")
+    fields["OutputStatus"] = "ENABLED" if data.get("enabled", True) else "DISABLED"
+    key_path: str | None = None
+    protocol = data.get("protocol")
+    if "url" in data:
+        try:
+            parsed = parse_url(data["url"])
+        except UrlError as e:
+            raise StateErrors([*errors, doc.error(f"url: {e}", "url")]) from None
+        fields.update(parsed.fields)
+        key_path = parsed.stream_key_path
+        if protocol is not None and protocol != parsed.fields["Protocol"]:
+            errors.append(
+                doc.error(
+                    f"protocol {protocol!r} contradicts the URL, which means {parsed.fields['Protocol']!r}",
+                    "protocol",
+                )
+            )
+    else:
+        fields["Protocol"] = protocol
+        key_path = {"rtmp-push": "RtmpPushSettings.StreamName", "srt-caller": "StreamId"}.get(
+            protocol
+        )
+
+    settings = data.get("settings", {})
+    for key in settings:
+        if key in RESERVED_SETTINGS:
+            errors.append(
+                doc.error(
+                    f"settings.{key}: set this with {RESERVED_SETTINGS[key]}", "settings", key
+                )
+            )
+    if "StreamName" in settings.get("RtmpPushSettings", {}):
+        errors.append(
+            doc.error(
+                f"settings.RtmpPushSettings.StreamName: {HOW_TO_REFERENCE}",
+                "settings",
+                "RtmpPushSettings",
+                "StreamName",
+            )
+        )
+    fields.update(flatten({k: v for k, v in settings.items() if k not in RESERVED_SETTINGS}))
+    if key_path and key_path in fields and "stream_key" in data:
+        key_path = None  # the URL or settings already give it; a stream_key is then an error below
+
+    stream_key = _secret_ref(data.get("stream_key"))
+    if stream_key is not None and key_path is None:
+        errors.append(
+            doc.error(
+                f"stream_key: a {fields['Protocol']} output with these settings takes no stream key",
+                "stream_key",
+            )
+        )
+    if stream_key is None and key_path == "RtmpPushSettings.StreamName":
+        errors.append(
+            doc.error(
+                "stream_key: RTMP destinations need a stream_key, e.g. {env: YOUTUBE_MAIN_KEY}",
+                "name",
+            )
+        )
+
+    if not errors:
+        errors.extend(_aws_request_errors(doc, name, fields, key_path if stream_key else None))
+    if errors:
+        raise StateErrors(errors)
+    return DestinationSpec(
+        name=name,
+        flow=data["flow"],
+        location=doc.at("name"),
+        fields=fields,
+        stream_key=stream_key,
+        stream_key_path=key_path if stream_key else None,
+        platform=data.get("platform"),
+    )
+
+
+def _secret_ref(value: Any) -> SecretRef | None:
+    if value is None:
+        return None
+    return EnvRef(value["env"])
+
+
+def _aws_request_errors(
+    doc: Document, name: str, fields: Fields, key_path: str | None
+) -> list[StateError]:
+    """Would AWS accept this output? Checked on an AddFlowOutputs request with
+    a placeholder key, against botocore's model plus the service's own rules."""
+    sample = dict(fields)
+    if key_path:
+        sample[key_path] = Secret("placeholder")
+    output = add_request(name, sample)
+    problems = request_errors(
+        "AddFlowOutputs", {"FlowArn": PLACEHOLDER_FLOW_ARN, "Outputs": [mask_all(output)]}
+    )
+    problems += _service_rule_errors(fields)
+    result = []
+    for problem in problems:
+        problem = problem.removeprefix("Outputs[0].")
+        field = problem.split(":", 1)[0].split(".", 1)[0].split("[", 1)[0]
+        where: tuple[str, ...] = (
+            ("settings", field)
+            if field in doc.data.get("settings", {})
+            else ("url",)
+            if "url" in doc.data
+            else ("protocol",)
+        )
+        result.append(doc.error(f"AWS would reject this output: {problem}", *where))
+    return result
+
+
+PUSH_PROTOCOLS = frozenset(set(SCHEME_PROTOCOLS.values()) | {"rtp-fec"})
+
+
+def _service_rule_errors(fields: Fields) -> list[str]:
+    """Rules the service enforces that botocore's model does not state."""
+    problems = []
+    port = fields.get("Port")
+    if isinstance(port, int) and not 1 <= port <= 65535:
+        problems.append(f"Port: {port} is outside 1-65535")
+    protocol = fields.get("Protocol")
+    if protocol in PUSH_PROTOCOLS:
+        problems += [
+            f"{f}: required for {protocol} outputs"
+            for f in ("Destination", "Port")
+            if fields.get(f) is None
+        ]
+    if protocol == "srt-listener" and fields.get("Port") is None:
+        problems.append("Port: required for srt-listener outputs")
+    if protocol == "rtmp-push" and fields.get("RtmpPushSettings.ApplicationName") is None:
+        problems.append("RtmpPushSettings.ApplicationName: required for rtmp-push outputs")
+    return problems
