@@ -117,6 +117,8 @@ def create_flow(self: Any) -> Response:
     sources = [("Source", params["Source"])] if "Source" in params else []
     sources += [(f"Sources[{i}]", s) for i, s in enumerate(params.get("Sources", []))]
     errors = [] if sources else ["Source: a flow needs a Source or Sources"]
+    if "Source" in params and "Sources" in params:
+        errors.append("Source: give either Source or Sources, not both")
     for path, source in sources:
         errors += rules.source_errors(source, path)
     errors += _outputs_errors(params.get("Outputs", []), [], "Outputs")
@@ -140,6 +142,9 @@ def create_flow(self: Any) -> Response:
     )
     if not flow.source:
         flow.source = flow.sources[0]
+    for source in flow.sources:
+        if "ingestIp" in source:  # moto numbers them 127.0.0.N; AWS ingests on the egress IP
+            source["ingestIp"] = flow.egress_ip
     _tag(backend, flow.flow_arn, params.get("FlowTags"))
     for stored, (_, request) in zip(flow.sources, sources, strict=False):
         _tag(backend, stored["sourceArn"], request.get("SourceTags"))
@@ -161,7 +166,9 @@ def list_flows(self: Any) -> Response:
     end = start + params.get("MaxResults", DEFAULT_PAGE_SIZE)
     listed = ["availabilityZone", "description", "flowArn", "name", "sourceType", "status"]
     body: dict[str, Any] = {
-        "flows": [project(_shape("ListedFlow"), f.to_dict(include=listed)) for f in flows[start:end]]
+        "flows": [
+            project(_shape("ListedFlow"), f.to_dict(include=listed)) for f in flows[start:end]
+        ]
     }
     if end < len(flows):
         body["nextToken"] = base64.urlsafe_b64encode(f"offset:{end}".encode()).decode()
@@ -316,7 +323,9 @@ def _output_index(flow: Any, arn: str) -> int:
     raise NotFoundException(f"Output {arn} not found on flow {flow.flow_arn}.")
 
 
-def _store_outputs(backend: Any, flow: Any, requests: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _store_outputs(
+    backend: Any, flow: Any, requests: list[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
     """Append already validated AddOutputRequests to `flow`; returns them as stored."""
     added = []
     for request in requests:
@@ -331,8 +340,8 @@ def _store_outputs(backend: Any, flow: Any, requests: list[Mapping[str, Any]]) -
 def _output_arn(backend: Any, name: str) -> str:
     # Real output ids look like 2-3aBC45dEF67hiJ89-c34de5fG678h.
     output_id = f"2-{mock_random.get_random_hex(16)}-{mock_random.get_random_hex(12)}"
-    partition = get_partition(backend.region_name)
-    return f"arn:{partition}:mediaconnect:{backend.region_name}:{backend.account_id}:output:{output_id}:{name}"
+    region, account = backend.region_name, backend.account_id
+    return f"arn:{get_partition(region)}:mediaconnect:{region}:{account}:output:{output_id}:{name}"
 
 
 def _tag(backend: Any, arn: str, tags: Mapping[str, str] | None) -> None:
@@ -350,8 +359,11 @@ def _resource_arns(backend: Any) -> Iterator[str]:
     """Every taggable ARN in the account and region: flows and what they contain."""
     for flow in backend._flows.values():
         yield flow.flow_arn
-        for key, items in (("outputArn", flow.outputs), ("sourceArn", flow.sources),
-                           ("entitlementArn", flow.entitlements)):
+        for key, items in (
+            ("outputArn", flow.outputs),
+            ("sourceArn", flow.sources),
+            ("entitlementArn", flow.entitlements),
+        ):
             yield from (item[key] for item in items if key in item)
 
 

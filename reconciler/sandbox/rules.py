@@ -67,9 +67,13 @@ def duplicate_name_errors(existing: Iterable[str], added: list[Any], path: str) 
     ]
 
 
-def _needs_errors(table: Mapping[str, tuple[str, ...]], view: Mapping[str, Any], path: str) -> list[str]:
+def _needs_errors(
+    table: Mapping[str, tuple[str, ...]], view: Mapping[str, Any], path: str
+) -> list[str]:
     protocol = view.get("Protocol")
-    errors = [f"{path}.{name}: required field is missing" for name in table["*"] if name not in view]
+    errors = [
+        f"{path}.{name}: required field is missing" for name in table["*"] if name not in view
+    ]
     if isinstance(protocol, str):
         errors += [
             f"{path}.{name}: required for protocol {protocol}"

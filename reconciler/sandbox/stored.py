@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 from typing import Any
-
-from botocore.model import StructureShape
 
 from reconciler.aws.model import service_model
 from reconciler.sandbox.wire import to_members, to_wire
@@ -45,13 +43,16 @@ TRANSPORT_DEFAULTS: Mapping[str, Mapping[str, int]] = {
 LATENCY_MEMBERS = ("MinLatency", "MaxLatency", "SmoothingLatency")
 
 # Top-level members the service fills in on every new output.
-OUTPUT_DEFAULTS: Mapping[str, Any] = {"OutputStatus": "ENABLED", "DataTransferSubscriberFeePercent": 0}
+OUTPUT_DEFAULTS: Mapping[str, Any] = {
+    "OutputStatus": "ENABLED",
+    "DataTransferSubscriberFeePercent": 0,
+}
 
 # Outputs the service listens on report the address to connect to.
 LISTENER_PROTOCOLS = frozenset({"srt-listener", "zixi-pull"})
 
 
-@lru_cache(maxsize=None)
+@cache
 def layout(request_shape: str, target_shape: str) -> Mapping[str, Path]:
     """Where each body member of `request_shape` lives in `target_shape` (member names).
 
@@ -68,12 +69,14 @@ def layout(request_shape: str, target_shape: str) -> Mapping[str, Path]:
             placed[name] = RENAMES[(target_shape, name)]
         elif name in target.members:
             placed[name] = (name,)
-        elif isinstance(transport, StructureShape) and name in transport.members:
+        elif transport is not None and name in transport.members:
             placed[name] = ("Transport", name)
     return placed
 
 
-def patch(target: Mapping[str, Any], request: Mapping[str, Any], where: Mapping[str, Path]) -> dict[str, Any]:
+def patch(
+    target: Mapping[str, Any], request: Mapping[str, Any], where: Mapping[str, Path]
+) -> dict[str, Any]:
     """A copy of `target` with every request member that has a home set there.
 
     Members not in `request` are left as they are; a structure that is sent
@@ -103,7 +106,9 @@ def request_view(target: Mapping[str, Any], where: Mapping[str, Path]) -> dict[s
     return view
 
 
-def new_output(request: Mapping[str, Any], output_arn: str, listener_address: str) -> dict[str, Any]:
+def new_output(
+    request: Mapping[str, Any], output_arn: str, listener_address: str
+) -> dict[str, Any]:
     """The wire form the service stores for an AddOutputRequest (member names in `request`)."""
     output = patch({"OutputArn": output_arn}, request, layout("AddOutputRequest", "Output"))
     for name, value in OUTPUT_DEFAULTS.items():
@@ -118,13 +123,19 @@ def new_output(request: Mapping[str, Any], output_arn: str, listener_address: st
 
 def updated_output(stored: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
     """`stored` (wire) after an UpdateFlowOutput request (member names), in wire form."""
-    output = patch(to_members(_structure("Output"), stored), request, layout("UpdateFlowOutputRequest", "Output"))
+    output = patch(
+        to_members(_structure("Output"), stored),
+        request,
+        layout("UpdateFlowOutputRequest", "Output"),
+    )
     return _encode("Output", output)
 
 
 def output_request_view(stored: Mapping[str, Any]) -> dict[str, Any]:
     """A stored output (wire) as the AddOutputRequest that would create it (for the rules)."""
-    return request_view(to_members(_structure("Output"), stored), layout("AddOutputRequest", "Output"))
+    return request_view(
+        to_members(_structure("Output"), stored), layout("AddOutputRequest", "Output")
+    )
 
 
 def new_source(request: Mapping[str, Any]) -> dict[str, Any]:
@@ -145,7 +156,8 @@ def _encode(shape_name: str, members: Mapping[str, Any]) -> dict[str, Any]:
     return encoded
 
 
-def _structure(name: str) -> StructureShape:
-    shape = service_model().shape_for(name)
-    assert isinstance(shape, StructureShape)
+def _structure(name: str) -> Any:
+    """A structure shape of the model (duck-typed, see `reconciler.sandbox.wire`)."""
+    shape: Any = service_model().shape_for(name)
+    assert shape.type_name == "structure", name
     return shape

@@ -14,9 +14,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from botocore.model import Shape, StructureShape
-
 from reconciler.aws.model import operation
+
+# botocore's shapes are duck-typed here (`type_name`, `members`, `member`, `value`,
+# `serialization`) so this module type-checks with or without botocore stubs.
+Shape = Any
 
 
 def wire_name(member: str, shape: Shape) -> str:
@@ -32,12 +34,11 @@ def to_members(shape: Shape, wire: Any) -> Any:
     them disappearing silently.
     """
     if shape.type_name == "structure" and isinstance(wire, Mapping):
-        assert isinstance(shape, StructureShape)
         return _decode_members(shape.members, wire)
     if shape.type_name == "list" and isinstance(wire, list):
-        return [to_members(shape.member, item) for item in wire]  # type: ignore[attr-defined]
+        return [to_members(shape.member, item) for item in wire]
     if shape.type_name == "map" and isinstance(wire, Mapping):
-        return {key: to_members(shape.value, item) for key, item in wire.items()}  # type: ignore[attr-defined]
+        return {key: to_members(shape.value, item) for key, item in wire.items()}
     return wire
 
 
@@ -49,16 +50,15 @@ def to_wire(shape: Shape, members: Any) -> Any:
     or JSON nulls.
     """
     if shape.type_name == "structure" and isinstance(members, Mapping):
-        assert isinstance(shape, StructureShape)
         return {
             wire_name(name, shape.members[name]): to_wire(shape.members[name], value)
             for name, value in members.items()
             if name in shape.members and value is not None
         }
     if shape.type_name == "list" and isinstance(members, list):
-        return [to_wire(shape.member, item) for item in members]  # type: ignore[attr-defined]
+        return [to_wire(shape.member, item) for item in members]
     if shape.type_name == "map" and isinstance(members, Mapping):
-        return {key: to_wire(shape.value, item) for key, item in members.items()}  # type: ignore[attr-defined]
+        return {key: to_wire(shape.value, item) for key, item in members.items()}
     return members
 
 
@@ -79,8 +79,7 @@ def request_params(
     (possibly still percent-encoded), `query` the parsed query string. Query
     integers that do not parse stay strings, for validation to report.
     """
-    shape = operation(operation_name).input_shape
-    assert isinstance(shape, StructureShape)
+    shape: Shape = operation(operation_name).input_shape
     body_members = {
         name: member
         for name, member in shape.members.items()
