@@ -79,7 +79,11 @@ def validate(state_dir: Path) -> int:
 @main.command()
 @state_option
 @click.option(
-    "--format", "fmt", type=click.Choice(sorted(render.RENDERERS)), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(render.RENDERERS)),
+    default="text",
+    show_default=True,
 )
 @click.option(
     "--detailed-exitcode",
@@ -97,7 +101,11 @@ def plan(state_dir: Path, fmt: str, detailed_exitcode: bool) -> int:
 @main.command()
 @state_option
 @click.option(
-    "--format", "fmt", type=click.Choice(sorted(render.RENDERERS)), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(render.RENDERERS)),
+    default="text",
+    show_default=True,
 )
 @handle_errors
 def drift(state_dir: Path, fmt: str) -> int:
@@ -127,7 +135,8 @@ def apply(state_dir: Path, auto_approve: bool) -> int:
         result,
         aws,
         on_result=lambda r: click.echo(
-            f"{r.outcome.value}: {r.change.action.value} {r.change.flow}/{r.change.output}", err=True
+            f"{r.outcome.value}: {r.change.action.value} {r.change.flow}/{r.change.output}",
+            err=True,
         ),
     )
     click.echo(render.apply_text(report), nl=False)

@@ -172,7 +172,9 @@ def apply_text(report: ApplyReport) -> str:
     lines = ["", "Result:"]
     for r in report.results:
         detail = f"  {r.detail}" if r.outcome is not Outcome.DONE and r.detail else ""
-        lines.append(f"  {r.outcome.value:<8} {r.change.action.value:<8} {r.change.flow}/{r.change.output}{detail}")
+        lines.append(
+            f"  {r.outcome.value:<8} {r.change.action.value:<8} {r.change.flow}/{r.change.output}{detail}"
+        )
     lines.append(
         f"Apply {'complete' if report.ok else 'incomplete'}: {counts[Outcome.DONE]} done, "
         f"{counts[Outcome.FAILED]} failed, {counts[Outcome.SKIPPED]} skipped."

@@ -282,26 +282,20 @@ def _destination(doc: Document, flows: Mapping[str, FlowSpec]) -> DestinationSpe
             protocol
         )
 
-    settings = data.get("settings", {})
-    for key in settings:
-        if key in RESERVED_SETTINGS:
-            errors.append(
-                doc.error(
-                    f"settings.{key}: set this with {RESERVED_SETTINGS[key]}", "settings", key
-                )
-            )
-    if "StreamName" in settings.get("RtmpPushSettings", {}):
+    settings = dict(data.get("settings", {}))
+    for key in RESERVED_SETTINGS.keys() & settings.keys():
         errors.append(
-            doc.error(
-                f"settings.RtmpPushSettings.StreamName: {HOW_TO_REFERENCE}",
-                "settings",
-                "RtmpPushSettings",
-                "StreamName",
-            )
+            doc.error(f"settings.{key}: set this with {RESERVED_SETTINGS[key]}", "settings", key)
         )
-    fields.update(flatten({k: v for k, v in settings.items() if k not in RESERVED_SETTINGS}))
-    if key_path and key_path in fields and "stream_key" in data:
-        key_path = None  # the URL or settings already give it; a stream_key is then an error below
+        del settings[key]
+    rtmp = settings.get("RtmpPushSettings")
+    if isinstance(rtmp, dict) and "StreamName" in rtmp:
+        where = ("settings", "RtmpPushSettings", "StreamName")
+        errors.append(doc.error(f"{'.'.join(where)}: {HOW_TO_REFERENCE}", *where))
+        settings["RtmpPushSettings"] = {k: v for k, v in rtmp.items() if k != "StreamName"}
+    fields.update(flatten(settings))
+    if key_path in fields:
+        key_path = None  # the URL or settings already give it
 
     stream_key = _secret_ref(data.get("stream_key"))
     if stream_key is not None and key_path is None:

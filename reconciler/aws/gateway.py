@@ -89,7 +89,9 @@ class MediaConnect:
         managed = dict(
             zip(
                 [o["OutputArn"] for o in wanted],
-                self._in_parallel([lambda o=o: self.is_managed(region, o["OutputArn"]) for o in wanted]),
+                self._in_parallel(
+                    [lambda o=o: self.is_managed(region, o["OutputArn"]) for o in wanted]
+                ),
                 strict=True,
             )
         )
