@@ -32,3 +32,102 @@ def state_dir(tmp_path: Path) -> Path:
     target = tmp_path / "state"
     shutil.copytree(EXAMPLE_STATE, target)
     return target
+
+
+# --- the sandbox: moto plus the MediaConnect fidelity layer, in-process --------
+
+FLOW_NAME = "lunora-player-prod-rtmp-router"
+REGION = "us-west-2"
+EXAMPLE_KEYS = {
+    "YOUTUBE_MAIN_KEY": "yt-0000-1111-2222-3333",
+    "RESTREAM_KEY": "re_1234567_abcdefabcdef",
+    "LINKEDIN_KEY": "li-aaaa-bbbb-cccc",
+    "CUSTOM_RTMP_KEY": "custom-key-42",
+}
+
+
+class Sandbox:
+    """Test-side view of the sandbox: set up flows the way a person would."""
+
+    def __init__(self) -> None:
+        import boto3
+
+        self.client = boto3.client("mediaconnect", region_name=REGION)
+
+    def create_flow(self, name: str = FLOW_NAME) -> str:
+        flow = self.client.create_flow(
+            Name=name,
+            Source={
+                "Name": "medialive",
+                "Protocol": "rtp-fec",
+                "IngestPort": 5000,
+                "MaxBitrate": 50_000_000,
+                "WhitelistCidr": "10.0.0.0/16",
+            },
+        )["Flow"]
+        return str(flow["FlowArn"])
+
+    def add_hand_made_output(self, flow_arn: str, name: str = "hand-made", **extra):
+        output = {"Name": name, "Protocol": "rtmp-push", "Destination": "ingest.example.net",
+                  "Port": 1935, "RtmpPushSettings": {"ApplicationName": "live", "StreamName": "hm-key"}}
+        output.update(extra)
+        return self.client.add_flow_outputs(FlowArn=flow_arn, Outputs=[output])["Outputs"][0]
+
+    def outputs(self, flow_arn: str) -> dict:
+        flow = self.client.describe_flow(FlowArn=flow_arn)["Flow"]
+        return {o["Name"]: o for o in flow.get("Outputs", [])}
+
+    def tags(self, arn: str) -> dict:
+        return dict(self.client.list_tags_for_resource(ResourceArn=arn)["Tags"])
+
+
+@pytest.fixture
+def sandbox():
+    from moto import mock_aws
+
+    from reconciler.sandbox.mediaconnect import install
+
+    with mock_aws():
+        install()
+        yield Sandbox()
+
+
+@pytest.fixture
+def stream_keys(monkeypatch) -> dict[str, str]:
+    for name, value in EXAMPLE_KEYS.items():
+        monkeypatch.setenv(name, value)
+    return dict(EXAMPLE_KEYS)
+
+
+class CallLog:
+    """Every AWS operation made in this process, as (service, operation)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    def __call__(self, model, **kwargs) -> None:
+        self.calls.append((model.service_model.service_name, model.name))
+
+    def named(self, operation: str) -> int:
+        return sum(op == operation for _, op in self.calls)
+
+    def writes(self) -> list[str]:
+        return [op for _, op in self.calls if not op.startswith(("Describe", "List", "Get"))]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+@pytest.fixture
+def aws_calls():
+    """Records the calls of every botocore client created while it is active
+    (the same hook moto itself uses to intercept requests)."""
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    log = CallLog()
+    entry = ("before-call", log)
+    BUILTIN_HANDLERS.append(entry)
+    try:
+        yield log
+    finally:
+        BUILTIN_HANDLERS.remove(entry)

@@ -1,0 +1,241 @@
+"""The `reconcile` commands end to end, in-process, against the sandbox."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import main
+from tests.conftest import EXAMPLE_KEYS, FLOW_NAME
+
+EXAMPLE_OUTPUTS = {"custom-rtmp", "linkedin", "restream", "youtube-main"}
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def flow_arn(sandbox) -> str:
+    return sandbox.create_flow()
+
+
+def assert_no_secret(*texts: str) -> None:
+    for text in texts:
+        for key in EXAMPLE_KEYS.values():
+            assert key not in text
+
+
+def test_validate_example_state_offline(state_dir):
+    result = run("validate", "--state", str(state_dir))
+    assert result.exit_code == 0, result.output
+    assert "1 flow(s), 4 destination(s): valid" in result.output
+
+
+def test_validate_error_is_one_line_with_file_and_line(state_dir):
+    (state_dir / "destinations" / "bad.yaml").write_text("name: bad\nflow: [oops\n")
+    result = run("validate", "--state", str(state_dir))
+    assert result.exit_code == 1
+    assert result.stderr == f"{state_dir / 'destinations' / 'bad.yaml'}:3: invalid YAML: expected ',' or ']', but got '<stream end>'\n"
+    assert "Traceback" not in result.output
+
+
+def test_plan_shows_adds_with_keys_redacted(state_dir, flow_arn, stream_keys):
+    result = run("plan", "--state", str(state_dir))
+    assert result.exit_code == 0, result.output
+    assert "Plan: 4 to add, 0 to update, 0 to replace, 0 to remove." in result.stdout
+    assert "+ add      youtube-main" in result.stdout
+    assert "RtmpPushSettings.StreamName" in result.stdout and "(sensitive)" in result.stdout
+    assert_no_secret(result.output)
+
+
+def test_plan_detailed_exitcode(state_dir, flow_arn, stream_keys):
+    assert run("plan", "--state", str(state_dir), "--detailed-exitcode").exit_code == 2
+    run("apply", "--state", str(state_dir), "--auto-approve")
+    assert run("plan", "--state", str(state_dir), "--detailed-exitcode").exit_code == 0
+
+
+def test_plan_json_contract(state_dir, flow_arn, stream_keys):
+    document = json.loads(run("plan", "--state", str(state_dir), "--format", "json").stdout)
+    assert document["summary"] == {"add": 4, "update": 0, "replace": 0, "remove": 0}
+    assert {c["output"] for c in document["changes"]} == EXAMPLE_OUTPUTS
+    change = next(c for c in document["changes"] if c["output"] == "youtube-main")
+    assert change["action"] == "add" and change["flow"] == FLOW_NAME
+    key = next(f for f in change["fields"] if f["field"] == "RtmpPushSettings.StreamName")
+    assert key == {"field": "RtmpPushSettings.StreamName", "sensitive": True, "changed": True}
+    port = next(f for f in change["fields"] if f["field"] == "Port")
+    assert port == {"field": "Port", "after": 443}
+
+
+def test_plan_markdown(state_dir, flow_arn, stream_keys):
+    text = run("plan", "--state", str(state_dir), "--format", "markdown").stdout
+    assert text.startswith("**Plan: 4 to add")
+    assert f"<summary><b>{FLOW_NAME}</b>" in text
+    assert_no_secret(text)
+
+
+def test_apply_creates_tagged_outputs_in_one_call(state_dir, sandbox, flow_arn, stream_keys, aws_calls):
+    result = run("apply", "--state", str(state_dir), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "Apply complete: 4 done, 0 failed, 0 skipped." in result.stdout
+    assert aws_calls.writes() == ["AddFlowOutputs"]
+    outputs = sandbox.outputs(flow_arn)
+    assert set(outputs) == EXAMPLE_OUTPUTS
+    youtube = outputs["youtube-main"]
+    assert youtube["Destination"] == "a.rtmps.youtube.com" and youtube["Port"] == 443
+    rtmp = youtube["Transport"]["RtmpPushOutputSettings"]
+    assert rtmp["ApplicationName"] == "live2"
+    assert rtmp["StreamName"] == EXAMPLE_KEYS["YOUTUBE_MAIN_KEY"]
+    assert rtmp["TlsEncryption"]["EncryptionType"] == "PUBLIC"
+    assert "TlsEncryption" not in outputs["restream"]["Transport"]["RtmpPushOutputSettings"]
+    assert youtube["Description"] == "Main YouTube channel"
+    assert sandbox.tags(youtube["OutputArn"]) == {"reconciler:managed-by": "mediaconnect-reconciler"}
+    assert_no_secret(result.output)
+
+
+def test_second_apply_is_a_no_op(state_dir, flow_arn, stream_keys, aws_calls):
+    run("apply", "--state", str(state_dir), "--auto-approve")
+    aws_calls.clear()
+    result = run("apply", "--state", str(state_dir), "--auto-approve")
+    assert result.exit_code == 0
+    assert "No changes. The live flows match git." in result.stdout
+    assert aws_calls.writes() == []
+
+
+def test_plan_costs_one_describe_flow_per_flow(state_dir, flow_arn, stream_keys, aws_calls):
+    run("apply", "--state", str(state_dir), "--auto-approve")
+    aws_calls.clear()
+    run("plan", "--state", str(state_dir))
+    assert aws_calls.named("DescribeFlow") == 1
+    assert aws_calls.named("ListFlows") == 1  # the flow file has no arn: found by name
+
+
+def test_disable_sends_only_output_status(state_dir, sandbox, flow_arn, stream_keys, aws_calls):
+    run("apply", "--state", str(state_dir), "--auto-approve")
+    path = state_dir / "destinations" / "restream.yaml"
+    path.write_text(path.read_text() + "enabled: false\n")
+    plan = run("plan", "--state", str(state_dir))
+    assert "~ update   restream" in plan.stdout
+    assert re.search(r"OutputStatus +ENABLED → DISABLED", plan.stdout)
+    assert "Plan: 0 to add, 1 to update, 0 to replace, 0 to remove." in plan.stdout
+    aws_calls.clear()
+    assert run("apply", "--state", str(state_dir), "--auto-approve").exit_code == 0
+    assert aws_calls.writes() == ["UpdateFlowOutput"]
+    restream = sandbox.outputs(flow_arn)["restream"]
+    assert restream["OutputStatus"] == "DISABLED"
+    assert restream["Transport"]["RtmpPushOutputSettings"]["StreamName"] == EXAMPLE_KEYS["RESTREAM_KEY"]
+
+
+def test_key_rotation_shows_one_sensitive_change(state_dir, sandbox, flow_arn, stream_keys, monkeypatch):
+    run("apply", "--state", str(state_dir), "--auto-approve")
+    monkeypatch.setenv("LINKEDIN_KEY", "li-rotated-9999")
+    result = run("plan", "--state", str(state_dir), "--format", "json")
+    (change,) = json.loads(result.stdout)["changes"]
+    assert change["output"] == "linkedin"
+    assert change["fields"] == [{"field": "RtmpPushSettings.StreamName", "sensitive": True, "changed": True}]
+    assert "li-rotated-9999" not in result.output
+    run("apply", "--state", str(state_dir), "--auto-approve")
+    live = sandbox.outputs(flow_arn)["linkedin"]["Transport"]["RtmpPushOutputSettings"]
+    assert live["StreamName"] == "li-rotated-9999"
+
+
+def test_deleting_a_file_removes_its_output(state_dir, sandbox, flow_arn, stream_keys):
+    run("apply", "--state", str(state_dir), "--auto-approve")
+    (state_dir / "destinations" / "custom-rtmp.yaml").unlink()
+    plan = run("plan", "--state", str(state_dir))
+    assert "- remove   custom-rtmp" in plan.stdout
+    assert run("apply", "--state", str(state_dir), "--auto-approve").exit_code == 0
+    assert set(sandbox.outputs(flow_arn)) == EXAMPLE_OUTPUTS - {"custom-rtmp"}
+
+
+def test_unmanaged_output_is_left_alone_and_is_not_drift(state_dir, sandbox, flow_arn, stream_keys):
+    sandbox.add_hand_made_output(flow_arn)
+    run("apply", "--state", str(state_dir), "--auto-approve")
+    assert "hand-made" in sandbox.outputs(flow_arn)
+    drift = run("drift", "--state", str(state_dir))
+    assert drift.exit_code == 0
+    assert "· unmanaged hand-made (left alone)" in drift.stdout
+
+
+def test_prune_removes_unmanaged_outputs(state_dir, sandbox, flow_arn, stream_keys):
+    sandbox.add_hand_made_output(flow_arn)
+    run("apply", "--state", str(state_dir), "--auto-approve")
+    flow_file = state_dir / "flows" / f"{FLOW_NAME}.yaml"
+    flow_file.write_text(flow_file.read_text().replace("prune: false", "prune: true"))
+    assert run("drift", "--state", str(state_dir)).exit_code == 2
+    run("apply", "--state", str(state_dir), "--auto-approve")
+    assert "hand-made" not in sandbox.outputs(flow_arn)
+
+
+def test_protected_output_survives_prune(state_dir, sandbox, flow_arn, stream_keys, aws_calls):
+    sandbox.add_hand_made_output(flow_arn)
+    flow_file = state_dir / "flows" / f"{FLOW_NAME}.yaml"
+    flow_file.write_text(flow_file.read_text().replace("prune: false", "prune: true")
+                         .replace("protected: []", "protected: [hand-made]"))
+    plan = run("plan", "--state", str(state_dir))
+    assert "· protected hand-made (never touched)" in plan.stdout
+    run("apply", "--state", str(state_dir), "--auto-approve")
+    assert "hand-made" in sandbox.outputs(flow_arn)
+
+
+def test_destination_adopts_a_hand_made_output(state_dir, sandbox, flow_arn, stream_keys):
+    made = sandbox.add_hand_made_output(flow_arn, name="restream", Destination="old.restream.io")
+    plan = run("plan", "--state", str(state_dir))
+    assert "adopting an existing unmanaged output" in plan.stdout
+    assert re.search(r"Destination +old.restream.io → live.restream.io", plan.stdout)
+    run("apply", "--state", str(state_dir), "--auto-approve")
+    live = sandbox.outputs(flow_arn)["restream"]
+    assert live["OutputArn"] == made["OutputArn"]  # updated in place, not recreated
+    assert live["Destination"] == "live.restream.io"
+    assert sandbox.tags(made["OutputArn"])["reconciler:managed-by"] == "mediaconnect-reconciler"
+    assert run("drift", "--state", str(state_dir)).exit_code == 0
+
+
+def test_drift_detects_a_console_change(state_dir, sandbox, flow_arn, stream_keys):
+    run("apply", "--state", str(state_dir), "--auto-approve")
+    assert run("drift", "--state", str(state_dir)).exit_code == 0
+    arn = sandbox.outputs(flow_arn)["youtube-main"]["OutputArn"]
+    sandbox.client.update_flow_output(FlowArn=flow_arn, OutputArn=arn, Port=1935)
+    drift = run("drift", "--state", str(state_dir))
+    assert drift.exit_code == 2
+    assert re.search(r"Port +1935 → 443", drift.stdout)
+
+
+def test_apply_without_a_terminal_refuses_and_writes_nothing(state_dir, sandbox, flow_arn, stream_keys, aws_calls):
+    result = run("apply", "--state", str(state_dir))
+    assert result.exit_code == 1
+    assert "no terminal to confirm on; nothing was applied" in result.stderr
+    assert aws_calls.writes() == [] and sandbox.outputs(flow_arn) == {}
+
+
+def test_unset_stream_key_names_the_file_and_writes_nothing(state_dir, sandbox, flow_arn, stream_keys, monkeypatch, aws_calls):
+    monkeypatch.delenv("RESTREAM_KEY")
+    result = run("apply", "--state", str(state_dir), "--auto-approve")
+    assert result.exit_code == 1
+    assert result.stderr == (f"{state_dir / 'destinations' / 'restream.yaml'}:2: stream_key {{env: RESTREAM_KEY}}: "
+                             "environment variable is not set\n")
+    assert aws_calls.calls == []  # resolved before any AWS call
+
+
+def test_missing_flow_is_a_clear_error(state_dir, sandbox, stream_keys):
+    result = run("plan", "--state", str(state_dir))
+    assert result.exit_code == 1
+    assert result.stderr == f"error: flow '{FLOW_NAME}' not found in us-west-2\n"
+
+
+def test_flow_given_by_arn_skips_list_flows(state_dir, flow_arn, stream_keys, aws_calls):
+    flow_file = state_dir / "flows" / f"{FLOW_NAME}.yaml"
+    flow_file.write_text(flow_file.read_text() + f"arn: {flow_arn}\n")
+    assert run("plan", "--state", str(state_dir)).exit_code == 0
+    assert aws_calls.named("ListFlows") == 0 and aws_calls.named("DescribeFlow") == 1
+
+
+def test_only_mediaconnect_is_ever_called(state_dir, flow_arn, stream_keys, aws_calls):
+    run("plan", "--state", str(state_dir))
+    run("apply", "--state", str(state_dir), "--auto-approve")
+    run("drift", "--state", str(state_dir))
+    assert aws_calls.calls
+    assert {service for service, _ in aws_calls.calls} == {"mediaconnect"}
