@@ -131,13 +131,7 @@ def apply(state_dir: Path, auto_approve: bool) -> int:
             raise Refused("no terminal to confirm on; nothing was applied (use --auto-approve)")
         if not click.confirm("Apply these changes?", default=False):
             raise Refused("apply cancelled; nothing was applied")
-    report = app.apply(
-        result,
-        aws,
-        on_result=lambda r: click.echo(
-            f"{r.outcome.value}: {r.change.action.value} {r.change.flow}/{r.change.output}",
-            err=True,
-        ),
-    )
+    click.echo("\nApplying:")
+    report = app.apply(result, aws, on_result=lambda r: click.echo(render.result_line(r)))
     click.echo(render.apply_text(report), nl=False)
     return EXIT_OK if report.ok else EXIT_ERROR

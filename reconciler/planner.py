@@ -14,6 +14,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.models import (
     SENSITIVE_PATHS,
     DesiredOutput,
+    Fields,
     FlowSpec,
     LiveFlow,
     LiveOutput,
@@ -23,6 +24,23 @@ from reconciler.outputs import REPLACE_PATHS
 from reconciler.secrets import Secret
 
 MAX_OUTPUTS_PER_FLOW = 50
+
+# The order fields are listed in: where the stream goes first, then how.
+FIELD_ORDER = (
+    "Protocol",
+    "Destination",
+    "Port",
+    "RtmpPushSettings.ApplicationName",
+    "RtmpPushSettings.StreamName",
+    "RtmpPushSettings.TlsEncryption",
+    "StreamId",
+    "OutputStatus",
+    "Description",
+)
+
+
+def _field_order(path: str) -> tuple[int, str]:
+    return (FIELD_ORDER.index(path) if path in FIELD_ORDER else len(FIELD_ORDER), path)
 
 
 class Action(StrEnum):
@@ -125,11 +143,11 @@ def _plan_flow(spec: FlowSpec, wanted: Mapping[str, DesiredOutput], live: LiveFl
             continue
         if got is None:
             assert want is not None
-            fields = tuple(FieldChange(p, None, v) for p, v in sorted(want.fields.items()))
+            fields = tuple(FieldChange(p, None, v) for p, v in _ordered(want.fields))
             changes.append(OutputChange(Action.ADD, spec.name, name, fields, desired=want))
         elif want is None:
             if got.entitlement_arn is None and (got.managed or spec.prune):
-                fields = tuple(FieldChange(p, v, None) for p, v in sorted(got.fields.items()))
+                fields = tuple(FieldChange(p, v, None) for p, v in _ordered(got.fields))
                 changes.append(OutputChange(Action.REMOVE, spec.name, name, fields, live=got))
             else:
                 unmanaged.append(name)
@@ -149,7 +167,7 @@ def _plan_flow(spec: FlowSpec, wanted: Mapping[str, DesiredOutput], live: LiveFl
 def _compare(flow: str, want: DesiredOutput, got: LiveOutput) -> OutputChange | None:
     diffs = tuple(
         FieldChange(path, got.fields.get(path), value)
-        for path, value in sorted(want.fields.items())
+        for path, value in _ordered(want.fields)
         if not _same(got.fields.get(path), value)
     )
     if any(d.path in REPLACE_PATHS for d in diffs):
@@ -161,6 +179,10 @@ def _compare(flow: str, want: DesiredOutput, got: LiveOutput) -> OutputChange | 
             Action.UPDATE, flow, want.name, diffs, desired=want, live=got, adopt=not got.managed
         )
     return None
+
+
+def _ordered(fields: Fields) -> list[tuple[str, Value]]:
+    return sorted(fields.items(), key=lambda item: _field_order(item[0]))
 
 
 def _same(live: Value, desired: Value) -> bool:

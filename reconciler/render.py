@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reconciler.executor import ApplyReport, Outcome
+from reconciler.executor import ApplyReport, Outcome, Result
 from reconciler.models import Struct, Value
 from reconciler.planner import Action, FieldChange, FlowPlan, OutputChange, Plan
 from reconciler.secrets import REDACTED, Secret
@@ -19,6 +19,7 @@ SYMBOLS = {Action.ADD: "+", Action.UPDATE: "~", Action.REPLACE: "±", Action.REM
 NOTES = {
     Action.REPLACE: "removed, then added again: this destination alone is briefly interrupted",
 }
+TLS_PATH = "RtmpPushSettings.TlsEncryption"
 ADOPT_NOTE = "adopting an existing unmanaged output: it will be tagged as managed"
 
 
@@ -46,19 +47,25 @@ def show(value: Value) -> str:
     return str(value) if value != "" else '""'
 
 
+def _show_field(path: str, value: Value) -> str:
+    if path == TLS_PATH:
+        return "none (RTMP)" if value is None else "public TLS (RTMPS)"
+    return show(value)
+
+
 def _field_text(change: OutputChange, field: FieldChange) -> str:
     if change.action is Action.ADD:
-        return REDACTED if field.sensitive else show(field.after)
+        return REDACTED if field.sensitive else _show_field(field.path, field.after)
     if field.sensitive:
         return f"{REDACTED} changed"
-    return f"{show(field.before)} → {show(field.after)}"
+    return f"{_show_field(field.path, field.before)} → {_show_field(field.path, field.after)}"
 
 
 def _visible_fields(change: OutputChange) -> list[FieldChange]:
     if change.action is Action.REMOVE:
         return [f for f in change.fields if f.path in ("Protocol", "Destination", "Port")]
     if change.action is Action.ADD:
-        return [f for f in change.fields if f.after not in (None, "")]
+        return [f for f in change.fields if f.after not in (None, "") or f.path == TLS_PATH]
     return list(change.fields)
 
 
@@ -167,14 +174,19 @@ def markdown(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def result_line(result: Result) -> str:
+    change = result.change
+    line = f"  {result.outcome.value:<8} {change.action.value:<8} {change.flow}/{change.output}"
+    return f"{line}: {result.detail}" if result.outcome is not Outcome.DONE else line
+
+
 def apply_text(report: ApplyReport) -> str:
+    """The closing summary; the per-output lines were printed as calls returned."""
     counts = {o: sum(r.outcome is o for r in report.results) for o in Outcome}
-    lines = ["", "Result:"]
-    for r in report.results:
-        detail = f"  {r.detail}" if r.outcome is not Outcome.DONE and r.detail else ""
-        lines.append(
-            f"  {r.outcome.value:<8} {r.change.action.value:<8} {r.change.flow}/{r.change.output}{detail}"
-        )
+    lines = [""]
+    if not report.ok:
+        lines.append("Not done:")
+        lines += [result_line(r) for r in report.results if r.outcome is not Outcome.DONE]
     lines.append(
         f"Apply {'complete' if report.ok else 'incomplete'}: {counts[Outcome.DONE]} done, "
         f"{counts[Outcome.FAILED]} failed, {counts[Outcome.SKIPPED]} skipped."
