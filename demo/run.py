@@ -155,7 +155,10 @@ def main() -> int:
         say("6. Apply: one UpdateFlowOutput carrying only OutputStatus")
         reconcile(env, "apply", *st, "--auto-approve")
 
-        say("7. Drift check: in sync", "Scheduled in CI, exit 2 would mean someone changed the flow.")
+        say(
+            "7. Drift check: in sync",
+            "Scheduled in CI, exit 2 would mean someone changed the flow.",
+        )
         reconcile(env, "drift", *st)
         say("Done", "The sandbox stops now; your checkout is unchanged.")
     finally:

@@ -152,7 +152,7 @@ def _md_flow(flow: FlowPlan) -> list[str]:
             label = f"{SYMBOLS[change.action]} {change.action.value}"
             if change.adopt:
                 label += " (adopt)"
-            fields = _visible_fields(change) or [None]
+            fields: list[FieldChange | None] = [*_visible_fields(change)] or [None]
             for field in fields:
                 detail = "" if field is None else _md(_field_text(change, field))
                 path = "" if field is None else f"`{field.path}`"

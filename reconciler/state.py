@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import yaml
 
 from reconciler.aws.model import request_errors
 from reconciler.errors import Location, StateError, StateErrors
-from reconciler.models import DestinationSpec, Fields, FlowSpec, State, flatten
+from reconciler.models import DestinationSpec, Fields, FlowSpec, State, Value, flatten
 from reconciler.outputs import (
     IMPLICIT_DEFAULTS,
     RESERVED_SETTINGS,
@@ -34,6 +34,8 @@ from reconciler.planner import MAX_OUTPUTS_PER_FLOW
 from reconciler.secrets import EnvRef, Secret, SecretRef, mask_all
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
+# Which field a stream key fills, for outputs given by `protocol` rather than a URL.
+KEY_PATHS = {"rtmp-push": "RtmpPushSettings.StreamName", "srt-caller": "StreamId"}
 PLACEHOLDER_FLOW_ARN = "arn:aws:mediaconnect:us-east-1:000000000000:flow:1-validate:validate"
 
 HOW_TO_REFERENCE = (
@@ -87,10 +89,8 @@ def load_state(root: Path) -> State:
     destinations: list[DestinationSpec] = []
     seen: dict[tuple[str, str], DestinationSpec] = {}
     for doc in _documents(root / "destinations", "destination", errors):
-        try:
-            dest = _destination(doc, flows)
-        except StateErrors as e:
-            errors.extend(e.errors)
+        dest = _destination(doc, flows, errors)
+        if dest is None:
             continue
         key = (dest.flow, dest.name)
         if key in seen:
@@ -115,9 +115,8 @@ def load_state(root: Path) -> State:
                 )
             )
     if errors:
-        raise StateErrors(
-            sorted(errors, key=lambda e: (str(e.location.file), e.location.line or 0))
-        )
+        errors.sort(key=lambda e: (str(e.location.file), e.location.line or 0))
+        raise StateErrors(errors)
     return State(flows, tuple(destinations))
 
 
@@ -170,12 +169,12 @@ def _construct(
     return loader.construct_object(node, deep=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(kind: str) -> jsonschema.protocols.Validator:
     spec = json.loads((SCHEMA_DIR / f"{kind}.schema.json").read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(spec)
     cls.check_schema(spec)
-    return cls(spec)  # type: ignore[no-any-return]
+    return cls(spec)
 
 
 def schema_errors(doc: Document, kind: str) -> list[StateError]:
@@ -200,7 +199,8 @@ def _schema_message(error: jsonschema.ValidationError, path: Path_) -> str:
     if kind == "type":
         return f"{prefix}must be of type {error.validator_value}"
     if kind == "enum":
-        return f"{prefix}must be one of {', '.join(map(str, error.validator_value))}"
+        allowed: Any = error.validator_value
+        return f"{prefix}must be one of {', '.join(str(v) for v in allowed)}"
     if kind == "pattern":
         return f"{prefix}has an invalid form (expected to match {error.validator_value})"
     if kind == "anyOf" and not path:
@@ -240,50 +240,89 @@ def _flow(doc: Document) -> FlowSpec:
     )
 
 
-def _destination(doc: Document, flows: Mapping[str, FlowSpec]) -> DestinationSpec:
+def _destination(
+    doc: Document, flows: Mapping[str, FlowSpec], errors: list[StateError]
+) -> DestinationSpec | None:
+    """The typed destination, or None with the reasons appended to `errors`."""
     data = doc.data
-    errors: list[StateError] = []
-    name = data["name"]
-    flow = flows.get(data["flow"])
+    found: list[StateError] = []
+    name, flow = data["name"], flows.get(data["flow"])
     if flow is None:
         known = ", ".join(sorted(flows)) or "none"
-        errors.append(
+        found.append(
             doc.error(f"flow {data['flow']!r} is not defined in flows/ (known: {known})", "flow")
         )
     elif name in flow.protected:
-        errors.append(
+        found.append(
             doc.error(
                 f"output {name!r} is protected in {flow.location}; it cannot be managed", "name"
             )
         )
+    fields, key_path = _output_fields(doc, found)
+    stream_key = _secret_ref(data.get("stream_key"))
+    if stream_key is not None and key_path is None and "Protocol" in fields:
+        found.append(
+            doc.error(
+                f"stream_key: {fields['Protocol']} outputs with these settings take no stream key",
+                "stream_key",
+            )
+        )
+    if stream_key is None and key_path == "RtmpPushSettings.StreamName":
+        found.append(
+            doc.error(
+                "stream_key: RTMP destinations need a stream_key, e.g. {env: YOUTUBE_MAIN_KEY}",
+                "name",
+            )
+        )
+    key_path = key_path if stream_key else None
+    if not found:
+        found += _aws_request_errors(doc, name, fields, key_path)
+    if found:
+        errors += found
+        return None
+    return DestinationSpec(
+        name=name,
+        flow=data["flow"],
+        location=doc.at("name"),
+        fields=fields,
+        stream_key=stream_key,
+        stream_key_path=key_path,
+        platform=data.get("platform"),
+    )
 
-    fields: dict[str, Any] = dict(IMPLICIT_DEFAULTS)
-    fields["Description"] = data.get("description", "")
-    fields["OutputStatus"] = "ENABLED" if data.get("enabled", True) else "DISABLED"
-    key_path: str | None = None
+
+def _output_fields(doc: Document, errors: list[StateError]) -> tuple[dict[str, Value], str | None]:
+    """The output's fields from url, protocol, settings, description and enabled,
+    and the field a stream key would fill (None if the protocol takes none)."""
+    data = doc.data
+    fields: dict[str, Value] = {
+        **IMPLICIT_DEFAULTS,
+        "Description": data.get("description", ""),
+        "OutputStatus": "ENABLED" if data.get("enabled", True) else "DISABLED",
+    }
     protocol = data.get("protocol")
+    key_path = KEY_PATHS.get(protocol)
     if "url" in data:
         try:
             parsed = parse_url(data["url"])
         except UrlError as e:
-            raise StateErrors([*errors, doc.error(f"url: {e}", "url")]) from None
+            errors.append(doc.error(f"url: {e}", "url"))
+            return {}, None
         fields.update(parsed.fields)
         key_path = parsed.stream_key_path
-        if protocol is not None and protocol != parsed.fields["Protocol"]:
+        implied = parsed.fields["Protocol"]
+        if protocol is not None and protocol != implied:
             errors.append(
                 doc.error(
-                    f"protocol {protocol!r} contradicts the URL, which means {parsed.fields['Protocol']!r}",
+                    f"protocol {protocol!r} contradicts the URL, which means {implied!r}",
                     "protocol",
                 )
             )
     else:
         fields["Protocol"] = protocol
-        key_path = {"rtmp-push": "RtmpPushSettings.StreamName", "srt-caller": "StreamId"}.get(
-            protocol
-        )
 
     settings = dict(data.get("settings", {}))
-    for key in RESERVED_SETTINGS.keys() & settings.keys():
+    for key in sorted(RESERVED_SETTINGS.keys() & settings.keys()):
         errors.append(
             doc.error(f"settings.{key}: set this with {RESERVED_SETTINGS[key]}", "settings", key)
         )
@@ -294,38 +333,7 @@ def _destination(doc: Document, flows: Mapping[str, FlowSpec]) -> DestinationSpe
         errors.append(doc.error(f"{'.'.join(where)}: {HOW_TO_REFERENCE}", *where))
         settings["RtmpPushSettings"] = {k: v for k, v in rtmp.items() if k != "StreamName"}
     fields.update(flatten(settings))
-    if key_path in fields:
-        key_path = None  # the URL or settings already give it
-
-    stream_key = _secret_ref(data.get("stream_key"))
-    if stream_key is not None and key_path is None:
-        errors.append(
-            doc.error(
-                f"stream_key: a {fields['Protocol']} output with these settings takes no stream key",
-                "stream_key",
-            )
-        )
-    if stream_key is None and key_path == "RtmpPushSettings.StreamName":
-        errors.append(
-            doc.error(
-                "stream_key: RTMP destinations need a stream_key, e.g. {env: YOUTUBE_MAIN_KEY}",
-                "name",
-            )
-        )
-
-    if not errors:
-        errors.extend(_aws_request_errors(doc, name, fields, key_path if stream_key else None))
-    if errors:
-        raise StateErrors(errors)
-    return DestinationSpec(
-        name=name,
-        flow=data["flow"],
-        location=doc.at("name"),
-        fields=fields,
-        stream_key=stream_key,
-        stream_key_path=key_path if stream_key else None,
-        platform=data.get("platform"),
-    )
+    return fields, None if key_path in fields else key_path
 
 
 def _secret_ref(value: Any) -> SecretRef | None:

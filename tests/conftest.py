@@ -68,8 +68,13 @@ class Sandbox:
         return str(flow["FlowArn"])
 
     def add_hand_made_output(self, flow_arn: str, name: str = "hand-made", **extra):
-        output = {"Name": name, "Protocol": "rtmp-push", "Destination": "ingest.example.net",
-                  "Port": 1935, "RtmpPushSettings": {"ApplicationName": "live", "StreamName": "hm-key"}}
+        output = {
+            "Name": name,
+            "Protocol": "rtmp-push",
+            "Destination": "ingest.example.net",
+            "Port": 1935,
+            "RtmpPushSettings": {"ApplicationName": "live", "StreamName": "hm-key"},
+        }
         output.update(extra)
         return self.client.add_flow_outputs(FlowArn=flow_arn, Outputs=[output])["Outputs"][0]
 

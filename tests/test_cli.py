@@ -39,7 +39,10 @@ def test_validate_error_is_one_line_with_file_and_line(state_dir):
     (state_dir / "destinations" / "bad.yaml").write_text("name: bad\nflow: [oops\n")
     result = run("validate", "--state", str(state_dir))
     assert result.exit_code == 1
-    assert result.stderr == f"{state_dir / 'destinations' / 'bad.yaml'}:3: invalid YAML: expected ',' or ']', but got '<stream end>'\n"
+    assert (
+        result.stderr
+        == f"{state_dir / 'destinations' / 'bad.yaml'}:3: invalid YAML: expected ',' or ']', but got '<stream end>'\n"
+    )
     assert "Traceback" not in result.output
 
 
@@ -77,7 +80,9 @@ def test_plan_markdown(state_dir, flow_arn, stream_keys):
     assert_no_secret(text)
 
 
-def test_apply_creates_tagged_outputs_in_one_call(state_dir, sandbox, flow_arn, stream_keys, aws_calls):
+def test_apply_creates_tagged_outputs_in_one_call(
+    state_dir, sandbox, flow_arn, stream_keys, aws_calls
+):
     result = run("apply", "--state", str(state_dir), "--auto-approve")
     assert result.exit_code == 0, result.output
     assert "Apply complete: 4 done, 0 failed, 0 skipped." in result.stdout
@@ -92,7 +97,9 @@ def test_apply_creates_tagged_outputs_in_one_call(state_dir, sandbox, flow_arn, 
     assert rtmp["TlsEncryption"]["EncryptionType"] == "PUBLIC"
     assert "TlsEncryption" not in outputs["restream"]["Transport"]["RtmpPushOutputSettings"]
     assert youtube["Description"] == "Main YouTube channel"
-    assert sandbox.tags(youtube["OutputArn"]) == {"reconciler:managed-by": "mediaconnect-reconciler"}
+    assert sandbox.tags(youtube["OutputArn"]) == {
+        "reconciler:managed-by": "mediaconnect-reconciler"
+    }
     assert_no_secret(result.output)
 
 
@@ -126,16 +133,23 @@ def test_disable_sends_only_output_status(state_dir, sandbox, flow_arn, stream_k
     assert aws_calls.writes() == ["UpdateFlowOutput"]
     restream = sandbox.outputs(flow_arn)["restream"]
     assert restream["OutputStatus"] == "DISABLED"
-    assert restream["Transport"]["RtmpPushOutputSettings"]["StreamName"] == EXAMPLE_KEYS["RESTREAM_KEY"]
+    assert (
+        restream["Transport"]["RtmpPushOutputSettings"]["StreamName"]
+        == EXAMPLE_KEYS["RESTREAM_KEY"]
+    )
 
 
-def test_key_rotation_shows_one_sensitive_change(state_dir, sandbox, flow_arn, stream_keys, monkeypatch):
+def test_key_rotation_shows_one_sensitive_change(
+    state_dir, sandbox, flow_arn, stream_keys, monkeypatch
+):
     run("apply", "--state", str(state_dir), "--auto-approve")
     monkeypatch.setenv("LINKEDIN_KEY", "li-rotated-9999")
     result = run("plan", "--state", str(state_dir), "--format", "json")
     (change,) = json.loads(result.stdout)["changes"]
     assert change["output"] == "linkedin"
-    assert change["fields"] == [{"field": "RtmpPushSettings.StreamName", "sensitive": True, "changed": True}]
+    assert change["fields"] == [
+        {"field": "RtmpPushSettings.StreamName", "sensitive": True, "changed": True}
+    ]
     assert "li-rotated-9999" not in result.output
     run("apply", "--state", str(state_dir), "--auto-approve")
     live = sandbox.outputs(flow_arn)["linkedin"]["Transport"]["RtmpPushOutputSettings"]
@@ -173,8 +187,11 @@ def test_prune_removes_unmanaged_outputs(state_dir, sandbox, flow_arn, stream_ke
 def test_protected_output_survives_prune(state_dir, sandbox, flow_arn, stream_keys, aws_calls):
     sandbox.add_hand_made_output(flow_arn)
     flow_file = state_dir / "flows" / f"{FLOW_NAME}.yaml"
-    flow_file.write_text(flow_file.read_text().replace("prune: false", "prune: true")
-                         .replace("protected: []", "protected: [hand-made]"))
+    flow_file.write_text(
+        flow_file.read_text()
+        .replace("prune: false", "prune: true")
+        .replace("protected: []", "protected: [hand-made]")
+    )
     plan = run("plan", "--state", str(state_dir))
     assert "· protected hand-made (never touched)" in plan.stdout
     run("apply", "--state", str(state_dir), "--auto-approve")
@@ -204,19 +221,25 @@ def test_drift_detects_a_console_change(state_dir, sandbox, flow_arn, stream_key
     assert re.search(r"Port +1935 → 443", drift.stdout)
 
 
-def test_apply_without_a_terminal_refuses_and_writes_nothing(state_dir, sandbox, flow_arn, stream_keys, aws_calls):
+def test_apply_without_a_terminal_refuses_and_writes_nothing(
+    state_dir, sandbox, flow_arn, stream_keys, aws_calls
+):
     result = run("apply", "--state", str(state_dir))
     assert result.exit_code == 1
     assert "no terminal to confirm on; nothing was applied" in result.stderr
     assert aws_calls.writes() == [] and sandbox.outputs(flow_arn) == {}
 
 
-def test_unset_stream_key_names_the_file_and_writes_nothing(state_dir, sandbox, flow_arn, stream_keys, monkeypatch, aws_calls):
+def test_unset_stream_key_names_the_file_and_writes_nothing(
+    state_dir, sandbox, flow_arn, stream_keys, monkeypatch, aws_calls
+):
     monkeypatch.delenv("RESTREAM_KEY")
     result = run("apply", "--state", str(state_dir), "--auto-approve")
     assert result.exit_code == 1
-    assert result.stderr == (f"{state_dir / 'destinations' / 'restream.yaml'}:2: stream_key {{env: RESTREAM_KEY}}: "
-                             "environment variable is not set\n")
+    assert result.stderr == (
+        f"{state_dir / 'destinations' / 'restream.yaml'}:2: stream_key {{env: RESTREAM_KEY}}: "
+        "environment variable is not set\n"
+    )
     assert aws_calls.calls == []  # resolved before any AWS call
 
 

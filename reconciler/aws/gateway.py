@@ -14,6 +14,7 @@ MediaPackage methods here at all.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -85,16 +86,9 @@ class MediaConnect:
         """
         flow = self._call(region, "DescribeFlow", FlowArn=arn)["Flow"]
         raw = flow.get("Outputs", [])
-        wanted = [o for o in raw if not o.get("EntitlementArn") and tags_for(o["Name"])]
-        managed = dict(
-            zip(
-                [o["OutputArn"] for o in wanted],
-                self._in_parallel(
-                    [lambda o=o: self.is_managed(region, o["OutputArn"]) for o in wanted]
-                ),
-                strict=True,
-            )
-        )
+        arns = [o["OutputArn"] for o in raw if not o.get("EntitlementArn") and tags_for(o["Name"])]
+        flags = self._in_parallel([functools.partial(self.is_managed, region, a) for a in arns])
+        managed = dict(zip(arns, flags, strict=True))
         return LiveFlow(
             name=flow["Name"],
             arn=flow["FlowArn"],

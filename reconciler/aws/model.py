@@ -11,7 +11,7 @@ Purely computational: reads the model shipped inside botocore, no network.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import botocore.session
@@ -20,7 +20,7 @@ from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
 SERVICE = "mediaconnect"
 
 
-@lru_cache(maxsize=None)
+@cache
 def service_model(service: str = SERVICE) -> ServiceModel:
     return botocore.session.get_session().get_service_model(service)
 
@@ -77,14 +77,14 @@ def _check(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
             return
         _check_range(shape, len(value), where, "items", errors)
         for index, item in enumerate(value):
-            _check(shape.member, item, f"{path}[{index}]", errors)  # type: ignore[attr-defined]
+            _check(shape.member, item, f"{path}[{index}]", errors)
     elif kind == "map":
         if not isinstance(value, Mapping):
             errors.append(f"{where}: expected an object, got {_kind(value)}")
             return
         for key, item in value.items():
-            _check(shape.key, key, f"{where}.<key>", errors)  # type: ignore[attr-defined]
-            _check(shape.value, item, f"{path}[{key!r}]", errors)  # type: ignore[attr-defined]
+            _check(shape.key, key, f"{where}.<key>", errors)
+            _check(shape.value, item, f"{path}[{key!r}]", errors)
     elif kind == "string":
         if not isinstance(value, str):
             errors.append(f"{where}: expected a string, got {_kind(value)}")
@@ -102,9 +102,8 @@ def _check(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
             errors.append(f"{where}: expected a number, got {_kind(value)}")
             return
         _check_range(shape, value, where, "", errors)
-    elif kind == "boolean":
-        if not isinstance(value, bool):
-            errors.append(f"{where}: expected true or false, got {_kind(value)}")
+    elif kind == "boolean" and not isinstance(value, bool):
+        errors.append(f"{where}: expected true or false, got {_kind(value)}")
 
 
 def _check_range(shape: Shape, amount: float, where: str, unit: str, errors: list[str]) -> None:

@@ -19,28 +19,46 @@ from reconciler.secrets import Secret
     [
         (
             "rtmp://live.restream.io/live",
-            {"Protocol": "rtmp-push", "Destination": "live.restream.io", "Port": 1935,
-             "RtmpPushSettings.ApplicationName": "live", "RtmpPushSettings.TlsEncryption": None},
+            {
+                "Protocol": "rtmp-push",
+                "Destination": "live.restream.io",
+                "Port": 1935,
+                "RtmpPushSettings.ApplicationName": "live",
+                "RtmpPushSettings.TlsEncryption": None,
+            },
             "RtmpPushSettings.StreamName",
         ),
         (
             "rtmps://a.rtmps.youtube.com/live2/",
-            {"Protocol": "rtmp-push", "Destination": "a.rtmps.youtube.com", "Port": 443,
-             "RtmpPushSettings.ApplicationName": "live2",
-             "RtmpPushSettings.TlsEncryption": freeze(TLS_PUBLIC)},
+            {
+                "Protocol": "rtmp-push",
+                "Destination": "a.rtmps.youtube.com",
+                "Port": 443,
+                "RtmpPushSettings.ApplicationName": "live2",
+                "RtmpPushSettings.TlsEncryption": freeze(TLS_PUBLIC),
+            },
             "RtmpPushSettings.StreamName",
         ),
         (
             "rtmps://b.rtmps.youtube.com:443/live2?backup=1",
-            {"Protocol": "rtmp-push", "Destination": "b.rtmps.youtube.com", "Port": 443,
-             "RtmpPushSettings.ApplicationName": "live2?backup=1",
-             "RtmpPushSettings.TlsEncryption": freeze(TLS_PUBLIC)},
+            {
+                "Protocol": "rtmp-push",
+                "Destination": "b.rtmps.youtube.com",
+                "Port": 443,
+                "RtmpPushSettings.ApplicationName": "live2?backup=1",
+                "RtmpPushSettings.TlsEncryption": freeze(TLS_PUBLIC),
+            },
             "RtmpPushSettings.StreamName",
         ),
         (
             "srt://203.0.113.5:9000?streamid=cam1&latency=250",
-            {"Protocol": "srt-caller", "Destination": "203.0.113.5", "Port": 9000,
-             "StreamId": "cam1", "MinLatency": 250},
+            {
+                "Protocol": "srt-caller",
+                "Destination": "203.0.113.5",
+                "Port": 9000,
+                "StreamId": "cam1",
+                "MinLatency": 250,
+            },
             None,
         ),
         (
@@ -48,13 +66,21 @@ from reconciler.secrets import Secret
             {"Protocol": "srt-caller", "Destination": "203.0.113.5", "Port": 9000},
             "StreamId",
         ),
-        ("rist://198.51.100.20:5200", {"Protocol": "rist", "Destination": "198.51.100.20", "Port": 5200}, None),
+        (
+            "rist://198.51.100.20:5200",
+            {"Protocol": "rist", "Destination": "198.51.100.20", "Port": 5200},
+            None,
+        ),
         ("udp://10.0.0.1:5000", {"Protocol": "udp", "Destination": "10.0.0.1", "Port": 5000}, None),
         ("rtp://10.0.0.1:5000", {"Protocol": "rtp", "Destination": "10.0.0.1", "Port": 5000}, None),
         (
             "zixi://zixi.example.com:2088/channel-7",
-            {"Protocol": "zixi-push", "Destination": "zixi.example.com", "Port": 2088,
-             "StreamId": "channel-7"},
+            {
+                "Protocol": "zixi-push",
+                "Destination": "zixi.example.com",
+                "Port": 2088,
+                "StreamId": "channel-7",
+            },
             None,
         ),
     ],
@@ -128,19 +154,29 @@ def test_live_and_url_essences_agree_for_the_same_destination():
 
 
 def test_add_request_nests_fields_and_tags_the_output():
-    fields = {**parse_url("rtmps://a.rtmps.youtube.com/live2").fields,
-              "RtmpPushSettings.StreamName": Secret("k"), "OutputStatus": "DISABLED"}
+    fields = {
+        **parse_url("rtmps://a.rtmps.youtube.com/live2").fields,
+        "RtmpPushSettings.StreamName": Secret("k"),
+        "OutputStatus": "DISABLED",
+    }
     request = add_request("youtube-main", fields)
     assert request["Name"] == "youtube-main"
     assert request["OutputTags"] == {"reconciler:managed-by": "mediaconnect-reconciler"}
     assert request["RtmpPushSettings"] == {
-        "ApplicationName": "live2", "StreamName": Secret("k"), "TlsEncryption": TLS_PUBLIC}
+        "ApplicationName": "live2",
+        "StreamName": Secret("k"),
+        "TlsEncryption": TLS_PUBLIC,
+    }
     assert request["OutputStatus"] == "DISABLED"
 
 
 def test_update_request_sends_only_changed_fields_but_whole_structures():
-    fields = {**parse_url("rtmp://live.restream.io/live").fields,
-              "RtmpPushSettings.StreamName": Secret("k"), "Description": "x", "OutputStatus": "ENABLED"}
+    fields = {
+        **parse_url("rtmp://live.restream.io/live").fields,
+        "RtmpPushSettings.StreamName": Secret("k"),
+        "Description": "x",
+        "OutputStatus": "ENABLED",
+    }
     body = update_request(fields, ["RtmpPushSettings.StreamName", "OutputStatus"])
     assert body == {
         "OutputStatus": "ENABLED",

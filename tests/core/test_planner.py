@@ -15,12 +15,18 @@ HERE = Location(Path("state/destinations/x.yaml"), 1)
 
 
 def flow(**kw):
-    return FlowSpec(name=FLOW, region="us-west-2", location=Location(Path("state/flows/router.yaml"), 1), **kw)
+    return FlowSpec(
+        name=FLOW, region="us-west-2", location=Location(Path("state/flows/router.yaml"), 1), **kw
+    )
 
 
 def fields(url="rtmp://live.restream.io/live", key="key-1", **extra):
-    f = {"Description": "", "OutputStatus": "ENABLED", **parse_url(url).fields,
-         "RtmpPushSettings.StreamName": Secret(key)}
+    f = {
+        "Description": "",
+        "OutputStatus": "ENABLED",
+        **parse_url(url).fields,
+        "RtmpPushSettings.StreamName": Secret(key),
+    }
     f.update(extra)
     return f
 
@@ -30,12 +36,21 @@ def want(name, **kw):
 
 
 def have(name, managed=True, entitlement=None, **kw):
-    return LiveOutput(name, f"arn:aws:mediaconnect:us-west-2:1:output:2-{name}:{name}", fields(**kw),
-                      managed=managed, entitlement_arn=entitlement)
+    return LiveOutput(
+        name,
+        f"arn:aws:mediaconnect:us-west-2:1:output:2-{name}:{name}",
+        fields(**kw),
+        managed=managed,
+        entitlement_arn=entitlement,
+    )
 
 
 def live(*outputs):
-    return {FLOW: LiveFlow(FLOW, "arn:aws:mediaconnect:us-west-2:1:flow:1-x:router", "us-west-2", "ACTIVE", outputs)}
+    return {
+        FLOW: LiveFlow(
+            FLOW, "arn:aws:mediaconnect:us-west-2:1:flow:1-x:router", "us-west-2", "ACTIVE", outputs
+        )
+    }
 
 
 def actions(p):
@@ -71,7 +86,9 @@ def test_key_rotation_is_one_sensitive_field_change():
 
 def test_disabling_changes_output_status_only():
     p = plan([flow()], [want("a", OutputStatus="DISABLED")], live(have("a")))
-    assert [(f.path, f.before, f.after) for f in p.changes[0].fields] == [("OutputStatus", "ENABLED", "DISABLED")]
+    assert [(f.path, f.before, f.after) for f in p.changes[0].fields] == [
+        ("OutputStatus", "ENABLED", "DISABLED")
+    ]
 
 
 def test_switching_rtmp_to_rtmps_updates_in_place():
@@ -82,15 +99,28 @@ def test_switching_rtmp_to_rtmps_updates_in_place():
 
 
 def test_protocol_change_is_a_replace():
-    desired = DesiredOutput("a", FLOW, HERE, {"Description": "", "OutputStatus": "ENABLED",
-                                              **parse_url("srt://203.0.113.5:9000?streamid=s").fields})
+    desired = DesiredOutput(
+        "a",
+        FLOW,
+        HERE,
+        {
+            "Description": "",
+            "OutputStatus": "ENABLED",
+            **parse_url("srt://203.0.113.5:9000?streamid=s").fields,
+        },
+    )
     p = plan([flow()], [desired], live(have("a")))
     assert actions(p) == [(Action.REPLACE, "a")]
 
 
 def test_service_defaults_not_in_git_are_not_drift():
     echoed = have("a")
-    echoed = LiveOutput(echoed.name, echoed.arn, {**echoed.fields, "SmoothingLatency": 0, "MinLatency": 1000}, managed=True)
+    echoed = LiveOutput(
+        echoed.name,
+        echoed.arn,
+        {**echoed.fields, "SmoothingLatency": 0, "MinLatency": 1000},
+        managed=True,
+    )
     assert not plan([flow()], [want("a")], live(echoed)).has_changes
 
 
@@ -106,7 +136,11 @@ def test_prune_removes_unmanaged_outputs_too():
 
 
 def test_protected_outputs_are_never_touched_even_with_prune():
-    p = plan([flow(prune=True, protected=frozenset({"keep"}))], [], live(have("keep", managed=False), have("ours")))
+    p = plan(
+        [flow(prune=True, protected=frozenset({"keep"}))],
+        [],
+        live(have("keep", managed=False), have("ours")),
+    )
     assert actions(p) == [(Action.REMOVE, "ours")]
     assert p.flows[0].protected == ("keep",)
 
