@@ -29,6 +29,7 @@ from urllib.parse import parse_qs
 
 from moto.core.exceptions import JsonRESTError
 from moto.mediaconnect import exceptions as moto_exceptions
+from moto.mediaconnect import urls as moto_urls
 from moto.mediaconnect.responses import MediaConnectResponse
 from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
@@ -106,6 +107,11 @@ def install() -> None:
         setattr(MediaConnectResponse, name, handler)
     # moto's own handlers raise this one; the real service answers 404.
     moto_exceptions.NotFoundException.code = 404
+    # moto's routes refuse a "." in ARNs, so a flow or output named "a.b" would
+    # 404; moto reads url_paths whenever it builds its routes, so rewrite them.
+    moto_urls.url_paths = {
+        path.replace("[^/.]+", "[^/]+"): handler for path, handler in moto_urls.url_paths.items()
+    }
 
 
 # --- handlers (installed as methods: `self` is moto's MediaConnectResponse) ---

@@ -48,7 +48,10 @@ def model_errors(operation_name: str, params: Mapping[str, Any]) -> list[str]:
 
 
 def output_errors(view: Mapping[str, Any], path: str) -> list[str]:
-    """Service rules for one output, given as the flat AddOutputRequest `view` describing it."""
+    """Service rules for one output, given as the flat AddOutputRequest `view` describing it.
+
+    `path` prefixes field names in messages (`Outputs[2]`; "" for top-level fields).
+    """
     return _needs_errors(OUTPUT_NEEDS, view, path) + _port_errors(view, path)
 
 
@@ -72,11 +75,11 @@ def _needs_errors(
 ) -> list[str]:
     protocol = view.get("Protocol")
     errors = [
-        f"{path}.{name}: required field is missing" for name in table["*"] if name not in view
+        f"{_at(path, name)}: required field is missing" for name in table["*"] if name not in view
     ]
     if isinstance(protocol, str):
         errors += [
-            f"{path}.{name}: required for protocol {protocol}"
+            f"{_at(path, name)}: required for protocol {protocol}"
             for name in table.get(protocol, ())
             if name not in view
         ]
@@ -85,7 +88,11 @@ def _needs_errors(
 
 def _port_errors(view: Mapping[str, Any], path: str) -> list[str]:
     return [
-        f"{path}.{name}: {view[name]} is not a port number (1-65535)"
+        f"{_at(path, name)}: {view[name]} is not a port number (1-65535)"
         for name in PORT_MEMBERS
         if isinstance(view.get(name), int) and view[name] not in PORT_RANGE
     ]
+
+
+def _at(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name

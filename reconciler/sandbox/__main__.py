@@ -1,0 +1,29 @@
+"""`python -m reconciler.sandbox --port PORT`: run the local AWS sandbox (see `server.serve`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from reconciler.sandbox.server import PortUnavailable, serve
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m reconciler.sandbox",
+        description="Local AWS sandbox: moto with a faithful MediaConnect, on 127.0.0.1.",
+    )
+    parser.add_argument(
+        "--port", type=int, default=5000, help="TCP port (0 picks a free one; default 5000)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        serve(args.port)
+    except PortUnavailable as error:
+        print(f"sandbox: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""The sandbox as a local HTTP endpoint: moto's server with the fidelity layer installed.
+
+Every moto service is served (MediaConnect with `install()` applied, SSM, STS,
+...). Clients reach it with `AWS_ENDPOINT_URL=http://127.0.0.1:PORT` and any
+dummy credentials.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import threading
+
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from reconciler.sandbox.mediaconnect import install
+
+HOST = "127.0.0.1"  # loopback only: the sandbox accepts anything from anyone who reaches it
+
+
+class PortUnavailable(RuntimeError):
+    """The requested port cannot be bound on 127.0.0.1."""
+
+
+def serve(port: int, stop: threading.Event | None = None) -> None:
+    """Serve on 127.0.0.1:`port` until SIGTERM/SIGINT, or until `stop` is set.
+
+    Prints exactly one line to stdout, `sandbox listening on http://127.0.0.1:PORT`,
+    once requests are accepted (port 0 picks a free port; the line names it).
+    Signal handlers are installed only when called from the main thread.
+    Raises PortUnavailable if the port is taken.
+    """
+    _check_bindable(port)
+    install()
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+    server.start()
+    try:
+        host, bound = server.get_host_and_port()
+        print(f"sandbox listening on http://{host}:{bound}", flush=True)
+        # Short waits keep the main thread responsive to signals on every platform.
+        while not stop.wait(0.2):
+            pass
+    finally:
+        server.stop()
+
+
+def _check_bindable(port: int) -> None:
+    # ThreadedMotoServer.start() waits forever if its thread fails to bind, so
+    # find out first and fail with a message instead.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError as error:
+            raise PortUnavailable(f"cannot listen on {HOST}:{port}: {error.strerror}") from None
