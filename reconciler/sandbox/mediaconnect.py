@@ -40,6 +40,7 @@ from reconciler.sandbox.stored import (
     new_output,
     new_source,
     new_vpc_interface,
+    output_members,
     output_request_view,
     updated_output,
 )
@@ -60,7 +61,8 @@ class SandboxSettings:
         RemoveFlowOutput) to a flow, the next `updating_describes` DescribeFlow
         calls on that flow report `status: UPDATING`; after that the flow's own
         status (the one before the write) comes back. 0 turns this off. The value
-        in force at the time of the write is the one that counts.
+        in force at the time of the write is the one that counts. Only
+        DescribeFlow reports it; ListFlows shows the flow's own status.
     """
 
     updating_describes: int = 0
@@ -152,7 +154,7 @@ def create_flow(self: Any) -> Response:
         if "ingestIp" in source:  # moto numbers them 127.0.0.N; AWS ingests on the egress IP
             source["ingestIp"] = flow.egress_ip
     _tag(backend, flow.flow_arn, params.get("FlowTags"))
-    for stored, (_, request) in zip(flow.sources, sources, strict=False):
+    for stored, (_, request) in zip(flow.sources, sources, strict=True):
         _tag(backend, stored["sourceArn"], request.get("SourceTags"))
     _store_outputs(backend, flow, params.get("Outputs", []))
     return json.dumps({"flow": _flow_view(flow, flow.status)}), {"status": 201}
@@ -197,7 +199,10 @@ def update_flow_output(self: Any) -> Response:
     flow = _flow(self, params["FlowArn"])
     index = _output_index(flow, params["OutputArn"])
     output = updated_output(flow.outputs[index], params)
-    _reject(rules.output_errors(output_request_view(output), ""))
+    _reject(
+        rules.output_errors(output_request_view(output), "")
+        + rules.stored_output_errors(output_members(output))
+    )
     flow.outputs[index] = output
     _mark_updating(flow)
     return json.dumps({"flowArn": flow.flow_arn, "output": output}), {"status": 202}

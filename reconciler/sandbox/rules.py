@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from reconciler.aws.model import request_errors
+from reconciler.aws.model import request_errors, shape_errors
 
 _PUSH = ("Destination", "Port")
 
@@ -53,6 +53,16 @@ def output_errors(view: Mapping[str, Any], path: str) -> list[str]:
     `path` prefixes field names in messages (`Outputs[2]`; "" for top-level fields).
     """
     return _needs_errors(OUTPUT_NEEDS, view, path) + _port_errors(view, path)
+
+
+def stored_output_errors(output: Mapping[str, Any]) -> list[str]:
+    """Ways an output (member names) would break the response shape if stored.
+
+    Only updates can get here: UpdateFlowOutput's `Encryption` has no required
+    members, but an output's `Encryption` needs `RoleArn`, and a sent structure
+    replaces the stored one. The real service refuses to end up there too.
+    """
+    return shape_errors("Output", output)
 
 
 def source_errors(view: Mapping[str, Any], path: str) -> list[str]:

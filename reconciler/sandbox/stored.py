@@ -124,18 +124,22 @@ def new_output(
 def updated_output(stored: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
     """`stored` (wire) after an UpdateFlowOutput request (member names), in wire form."""
     output = patch(
-        to_members(_structure("Output"), stored),
+        output_members(stored),
         request,
         layout("UpdateFlowOutputRequest", "Output"),
     )
     return _encode("Output", output)
 
 
+def output_members(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored output (wire) in member names, as boto3 users see it."""
+    members: dict[str, Any] = to_members(_structure("Output"), stored)
+    return members
+
+
 def output_request_view(stored: Mapping[str, Any]) -> dict[str, Any]:
     """A stored output (wire) as the AddOutputRequest that would create it (for the rules)."""
-    return request_view(
-        to_members(_structure("Output"), stored), layout("AddOutputRequest", "Output")
-    )
+    return request_view(output_members(stored), layout("AddOutputRequest", "Output"))
 
 
 def new_source(request: Mapping[str, Any]) -> dict[str, Any]:

@@ -395,7 +395,13 @@ def test_update_can_change_the_protocol_if_the_result_is_valid(
 
 @pytest.mark.parametrize(
     "change",
-    [{"Port": 99999}, {"Protocol": "not-a-protocol"}, {"OutputStatus": "OFF"}, {"MinLatency": "x"}],
+    [
+        {"Port": 99999},
+        {"Protocol": "not-a-protocol"},
+        {"OutputStatus": "OFF"},
+        {"MinLatency": "x"},
+        {"Encryption": {"Algorithm": "aes256", "KeyType": "static-key"}},  # no RoleArn
+    ],
 )
 def test_an_invalid_update_is_400_and_changes_nothing(
     mediaconnect: Any, raw_mediaconnect: Any, flow_arn: str, change: dict[str, Any]
