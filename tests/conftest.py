@@ -105,13 +105,20 @@ def stream_keys(monkeypatch) -> dict[str, str]:
 
 
 class CallLog:
-    """Every AWS operation made in this process, as (service, operation)."""
+    """Every AWS operation made in this process, as (service, operation), and
+    every way a MediaConnect request broke botocore's model (enums and ranges too)."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
+        self.invalid: list[str] = []
 
-    def __call__(self, model, **kwargs) -> None:
-        self.calls.append((model.service_model.service_name, model.name))
+    def __call__(self, model, params, **kwargs) -> None:
+        from reconciler.aws.model import request_errors
+
+        service = model.service_model.service_name
+        self.calls.append((service, model.name))
+        if service == "mediaconnect":
+            self.invalid += [f"{model.name}: {e}" for e in request_errors(model.name, params)]
 
     def named(self, operation: str) -> int:
         return sum(op == operation for _, op in self.calls)
@@ -130,9 +137,10 @@ def aws_calls():
     from botocore.handlers import BUILTIN_HANDLERS
 
     log = CallLog()
-    entry = ("before-call", log)
+    entry = ("provide-client-params", log)
     BUILTIN_HANDLERS.append(entry)
     try:
         yield log
     finally:
         BUILTIN_HANDLERS.remove(entry)
+    assert log.invalid == [], "the tool sent requests AWS would reject"

@@ -11,6 +11,10 @@ from click.testing import CliRunner
 from reconciler.cli import main
 from tests.conftest import EXAMPLE_KEYS, FLOW_NAME
 
+# Every test here also checks that each MediaConnect request sent validates
+# against botocore's model (see CallLog in conftest.py).
+pytestmark = pytest.mark.usefixtures("aws_calls")
+
 EXAMPLE_OUTPUTS = {"custom-rtmp", "linkedin", "restream", "youtube-main"}
 
 
@@ -83,6 +87,7 @@ def test_plan_markdown(state_dir, flow_arn, stream_keys):
 def test_apply_creates_tagged_outputs_in_one_call(
     state_dir, sandbox, flow_arn, stream_keys, aws_calls
 ):
+    aws_calls.clear()
     result = run("apply", "--state", str(state_dir), "--auto-approve")
     assert result.exit_code == 0, result.output
     assert "Apply complete: 4 done, 0 failed, 0 skipped." in result.stdout
@@ -224,6 +229,7 @@ def test_drift_detects_a_console_change(state_dir, sandbox, flow_arn, stream_key
 def test_apply_without_a_terminal_refuses_and_writes_nothing(
     state_dir, sandbox, flow_arn, stream_keys, aws_calls
 ):
+    aws_calls.clear()
     result = run("apply", "--state", str(state_dir))
     assert result.exit_code == 1
     assert "no terminal to confirm on; nothing was applied" in result.stderr
@@ -234,6 +240,7 @@ def test_unset_stream_key_names_the_file_and_writes_nothing(
     state_dir, sandbox, flow_arn, stream_keys, monkeypatch, aws_calls
 ):
     monkeypatch.delenv("RESTREAM_KEY")
+    aws_calls.clear()
     result = run("apply", "--state", str(state_dir), "--auto-approve")
     assert result.exit_code == 1
     assert result.stderr == (

@@ -65,6 +65,9 @@ def _check(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
         for name in shape.required_members:
             if name not in value:
                 errors.append(f"{_join(path, name)}: required field is missing")
+        if shape.is_tagged_union and len(value) != 1:
+            members = ", ".join(shape.members)
+            errors.append(f"{where}: set exactly one of {members}")
         for name, member_value in value.items():
             member = shape.members.get(name)
             if member is None:
