@@ -15,7 +15,7 @@ MediaPackage methods here at all.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -35,12 +35,12 @@ from reconciler.secrets import reveal_all
 
 T = TypeVar("T")
 
-RETRY_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 6},
-    connect_timeout=10,
-    read_timeout=30,
-    user_agent_extra="mediaconnect-reconciler",
+CLIENT_CONFIG = Config(
+    connect_timeout=10, read_timeout=30, user_agent_extra="mediaconnect-reconciler"
 )
+# botocore's standard retry mode (exponential backoff with jitter on 429, 5xx and
+# connection errors), unless AWS_RETRY_MODE / AWS_MAX_ATTEMPTS or the profile say otherwise.
+DEFAULT_RETRY_MODE, DEFAULT_TOTAL_ATTEMPTS = "standard", 6
 
 # Tag look-ups are one call per output; a few at a time stays well inside
 # MediaConnect's 5 requests/s steady rate (burst 30) and botocore retries 429s.
@@ -53,13 +53,23 @@ class MediaConnect:
     def __init__(self, session: boto3.session.Session | None = None) -> None:
         self._session = session or boto3.session.Session()
         self._clients: dict[str, Any] = {}
+        self._flow_lists: dict[str, list[dict[str, Any]]] = {}
 
     def _client(self, region: str) -> Any:
         if region not in self._clients:
             self._clients[region] = self._session.client(
-                "mediaconnect", region_name=region, config=RETRY_CONFIG
+                "mediaconnect", region_name=region, config=self._config()
             )
         return self._clients[region]
+
+    def _config(self) -> Config:
+        settings = self._session._session  # botocore's session: env vars and profile merged
+        retries = {
+            "mode": settings.get_config_variable("retry_mode") or DEFAULT_RETRY_MODE,
+            "total_max_attempts": settings.get_config_variable("max_attempts")
+            or DEFAULT_TOTAL_ATTEMPTS,
+        }
+        return CLIENT_CONFIG.merge(Config(retries=retries))
 
     def _call(self, region: str, operation: str, **params: Any) -> Any:
         method = getattr(self._client(region), _snake(operation))
@@ -68,12 +78,16 @@ class MediaConnect:
     # --- reads -----------------------------------------------------------
 
     def flow_arns_named(self, region: str, name: str) -> list[str]:
-        """ARNs of every flow called `name` in `region` (ListFlows, all pages)."""
-        paginator = self._client(region).get_paginator("list_flows")
-        pages: Iterator[dict[str, Any]] = _translated(
-            "ListFlows", lambda: iter(list(paginator.paginate()))
-        )
-        return [f["FlowArn"] for page in pages for f in page["Flows"] if f["Name"] == name]
+        """ARNs of every flow called `name` in `region`.
+
+        The region's flows are listed once (ListFlows, all pages) per gateway,
+        however many flow files name flows there.
+        """
+        if region not in self._flow_lists:
+            paginator = self._client(region).get_paginator("list_flows")
+            pages = _translated("ListFlows", lambda: list(paginator.paginate()))
+            self._flow_lists[region] = [f for page in pages for f in page["Flows"]]
+        return [f["FlowArn"] for f in self._flow_lists[region] if f["Name"] == name]
 
     def describe_flow(
         self, region: str, arn: str, *, tags_for: Callable[[str], bool] = lambda name: True
