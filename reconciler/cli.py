@@ -48,6 +48,10 @@ def handle_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 state_option = click.option(
     "--state",
     "state_dir",
@@ -127,7 +131,7 @@ def apply(state_dir: Path, auto_approve: bool) -> int:
     if not result.has_changes:
         return EXIT_OK
     if not auto_approve:
-        if not sys.stdin.isatty():
+        if not stdin_is_terminal():
             raise Refused("no terminal to confirm on; nothing was applied (use --auto-approve)")
         if not click.confirm("Apply these changes?", default=False):
             raise Refused("apply cancelled; nothing was applied")

@@ -33,10 +33,13 @@ def assert_no_secret(*texts: str) -> None:
             assert key not in text
 
 
-def test_validate_example_state_offline(state_dir):
+def test_validate_example_state_offline(state_dir, aws_calls, monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     result = run("validate", "--state", str(state_dir))
     assert result.exit_code == 0, result.output
     assert "1 flow(s), 4 destination(s): valid" in result.output
+    assert aws_calls.calls == []
 
 
 def test_validate_error_is_one_line_with_file_and_line(state_dir):
@@ -269,3 +272,14 @@ def test_only_mediaconnect_is_ever_called(state_dir, flow_arn, stream_keys, aws_
     run("drift", "--state", str(state_dir))
     assert aws_calls.calls
     assert {service for service, _ in aws_calls.calls} == {"mediaconnect"}
+
+
+@pytest.mark.parametrize(("answer", "applied"), [("y\n", True), ("n\n", False), ("\n", False)])
+def test_apply_asks_at_a_terminal(state_dir, sandbox, flow_arn, stream_keys, monkeypatch, answer, applied):
+    monkeypatch.setattr("reconciler.cli.stdin_is_terminal", lambda: True)
+    result = run("apply", "--state", str(state_dir), input=answer)
+    assert "Apply these changes? [y/N]" in result.stdout
+    assert result.exit_code == (0 if applied else 1)
+    assert bool(sandbox.outputs(flow_arn)) is applied
+    if not applied:
+        assert "apply cancelled; nothing was applied" in result.stderr

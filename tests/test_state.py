@@ -227,3 +227,8 @@ def test_every_mistake_is_reported_in_one_pass(state_dir):
 
 def test_missing_state_directory(tmp_path):
     assert errors_of(tmp_path / "nope") == [f"{tmp_path / 'nope'}: state directory not found"]
+
+
+def test_port_out_of_range_in_settings(state_dir):
+    path = write(state_dir, "p.yaml", f"name: p\nflow: {FLOW}\nprotocol: srt-listener\nsettings:\n  Port: 70000\n")
+    assert errors_of(state_dir) == [f"{path}:5: AWS would reject this output: Port: 70000 is outside 1-65535"]
