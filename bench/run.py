@@ -27,7 +27,7 @@ from botocore.handlers import BUILTIN_HANDLERS
 from moto import mock_aws
 
 from reconciler import app, planner
-from reconciler.aws.gateway import MediaConnect
+from reconciler.aws.mediaconnect import MediaConnect
 from reconciler.sandbox.mediaconnect import install
 from reconciler.state import load_state
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from reconciler import executor, planner
-from reconciler.aws.gateway import MediaConnect
+from reconciler.aws.mediaconnect import MediaConnect
 from reconciler.errors import FlowNotFound, NotFound, ReconcilerError
 from reconciler.models import FlowSpec, LiveFlow, State
 from reconciler.resolver import Resolver, desired_outputs

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from reconciler import app, render
-from reconciler.aws.gateway import MediaConnect
+from reconciler.aws.mediaconnect import MediaConnect
 from reconciler.errors import ReconcilerError, Refused, StateErrors
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -20,7 +20,7 @@ from reconciler.planner import Action, FlowPlan, OutputChange, Plan
 
 
 class OutputWriter(Protocol):
-    """The writes the executor needs (implemented by `aws.gateway.MediaConnect`)."""
+    """The writes the executor needs (implemented by `aws.mediaconnect.MediaConnect`)."""
 
     def add_outputs(
         self, region: str, flow_arn: str, outputs: Sequence[Mapping[str, Any]]

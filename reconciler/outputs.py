@@ -1,7 +1,7 @@
 """MediaConnect output vocabulary: destination URLs, DescribeFlow outputs and
 request bodies, all converted to and from `Fields`.
 
-Purely computational: no I/O. The AWS gateway feeds raw DescribeFlow outputs in
+Purely computational: no I/O. The AWS adapter feeds raw DescribeFlow outputs in
 through `live_fields` and sends what `add_request` / `update_request` build.
 """
 

@@ -2,7 +2,7 @@
 
 A `Secret` is how a stream key travels through the program: its str, repr,
 format and JSON forms are all `(sensitive)`, it refuses to be pickled, and the
-only way to the plain text is `reveal()`, which the AWS gateway calls at the
+only way to the plain text is `reveal()`, which the AWS adapter calls at the
 moment it builds a request. Anything that prints, logs or serialises a value
 therefore redacts stream keys without having to remember to.
 """

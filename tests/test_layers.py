@@ -30,11 +30,17 @@ def test_core_imports_neither_aws_libraries_nor_click():
             assert not names & {"boto3", "botocore", "click", "yaml", "jsonschema"}, path
 
 
-def test_only_the_gateway_imports_boto3():
+def test_only_the_aws_adapter_imports_boto3():
     importers = {
         p.relative_to(PACKAGE).as_posix() for p, names in modules().items() if "boto3" in names
     }
-    assert importers == {"aws/gateway.py"}
+    assert importers == {"aws/clients.py"}
+
+
+def test_botocore_stays_inside_the_aws_adapter():
+    for path, names in modules().items():
+        if "botocore" in names:
+            assert path.parent.name == "aws", path
 
 
 def test_the_package_never_imports_the_sandbox():

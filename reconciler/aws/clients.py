@@ -1,0 +1,103 @@
+"""The one place that imports boto3: sessions, clients, retries, errors.
+
+Every AWS call of the tool goes through `Clients.call`. Clients are cached per
+(service, region) and use botocore's standard retry mode (exponential backoff
+with jitter on 429, 5xx and dropped connections) unless AWS_RETRY_MODE /
+AWS_MAX_ATTEMPTS or the profile say otherwise. `ClientError` never escapes: it
+becomes one of the project's `AwsError`s, whose message carries the operation
+and AWS's error code but never the request parameters. Credentials and
+endpoints come from boto3's standard chain, so `AWS_PROFILE`,
+`AWS_ENDPOINT_URL` and friends all work.
+
+The service modules beside this one (`mediaconnect`, ...) are thin typed
+wrappers; none of them can reach a service operation this module is not asked
+for by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    ParamValidationError,
+)
+
+from reconciler.errors import AwsError, NotFound, ReconcilerError, Throttled
+from reconciler.secrets import reveal_all
+
+T = TypeVar("T")
+
+CLIENT_CONFIG = Config(
+    connect_timeout=10, read_timeout=30, user_agent_extra="mediaconnect-reconciler"
+)
+DEFAULT_RETRY_MODE, DEFAULT_TOTAL_ATTEMPTS = "standard", 6
+
+
+class Clients:
+    """boto3 clients for one account, any service and region, made on first use."""
+
+    def __init__(self, session: boto3.session.Session | None = None) -> None:
+        self._session = session or boto3.session.Session()
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    def client(self, service: str, region: str) -> Any:
+        key = (service, region)
+        if key not in self._clients:
+            self._clients[key] = self._session.client(
+                service, region_name=region, config=self._config()
+            )
+        return self._clients[key]
+
+    def _config(self) -> Config:
+        settings = self._session._session  # botocore's session: env vars and profile merged
+        retries = {
+            "mode": settings.get_config_variable("retry_mode") or DEFAULT_RETRY_MODE,
+            "total_max_attempts": settings.get_config_variable("max_attempts")
+            or DEFAULT_TOTAL_ATTEMPTS,
+        }
+        return CLIENT_CONFIG.merge(Config(retries=retries))
+
+    def call(self, service: str, region: str, operation: str, **params: Any) -> Any:
+        """Make one call. Secrets in `params` are revealed only here, on the way out."""
+        method = getattr(self.client(service, region), _snake(operation))
+        return translated(operation, lambda: method(**reveal_all(params)))
+
+    def pages(self, service: str, region: str, operation: str, **params: Any) -> Iterator[Any]:
+        """All pages of a paginated call, fetched before the first is returned."""
+        paginator = self.client(service, region).get_paginator(_snake(operation))
+        return iter(translated(operation, lambda: list(paginator.paginate(**params))))
+
+
+def translated(operation: str, call: Callable[[], T]) -> T:
+    """Run `call`, turning botocore's exceptions into the project's errors."""
+    try:
+        return call()
+    except ClientError as e:
+        error = e.response.get("Error", {})
+        code = str(error.get("Code", "Unknown"))
+        message = str(error.get("Message", "")) or "no message"
+        status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        kind = NotFound if status == 404 or code == "NotFoundException" else AwsError
+        if code in ("TooManyRequestsException", "ThrottlingException"):
+            kind = Throttled
+        raise kind(operation, code, message, status) from None
+    except NoCredentialsError:
+        raise ReconcilerError(
+            f"{operation}: no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID "
+            "and AWS_SECRET_ACCESS_KEY, or run inside a role)"
+        ) from None
+    except ParamValidationError:
+        # Its message quotes the offending value, which may be a stream key.
+        raise AwsError(operation, "ParamValidationError", "botocore rejected the request") from None
+    except BotoCoreError as e:
+        raise AwsError(operation, type(e).__name__, str(e)) from None
+
+
+def _snake(operation: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in operation).lstrip("_")

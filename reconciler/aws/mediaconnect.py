@@ -1,0 +1,110 @@
+"""MediaConnect: the flow and flow-output calls the tool makes, typed.
+
+There are no MediaLive or MediaPackage methods here, and no flow-level writes:
+the only writes are to flow outputs.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from reconciler.aws.clients import Clients
+from reconciler.models import LiveFlow, LiveOutput
+from reconciler.outputs import MANAGED_TAG, live_fields
+
+T = TypeVar("T")
+SERVICE = "mediaconnect"
+
+# Tag look-ups are one call per output; a few at a time stays well inside
+# MediaConnect's 5 requests/s steady rate (burst 30), and botocore retries 429s.
+TAG_LOOKUP_THREADS = 4
+
+
+class MediaConnect:
+    """MediaConnect calls for one AWS account, any region."""
+
+    def __init__(self, clients: Clients | None = None) -> None:
+        self._clients = clients or Clients()
+        self._flow_lists: dict[str, list[dict[str, Any]]] = {}
+
+    def _call(self, region: str, operation: str, **params: Any) -> Any:
+        return self._clients.call(SERVICE, region, operation, **params)
+
+    # --- reads -----------------------------------------------------------
+
+    def flow_arns_named(self, region: str, name: str) -> list[str]:
+        """ARNs of every flow called `name` in `region`.
+
+        The region's flows are listed once (ListFlows, all pages) per instance,
+        however many flow files name flows there.
+        """
+        if region not in self._flow_lists:
+            pages = self._clients.pages(SERVICE, region, "ListFlows")
+            self._flow_lists[region] = [f for page in pages for f in page["Flows"]]
+        return [f["FlowArn"] for f in self._flow_lists[region] if f["Name"] == name]
+
+    def describe_flow(
+        self, region: str, arn: str, *, tags_for: Callable[[str], bool] = lambda name: True
+    ) -> LiveFlow:
+        """The flow and its outputs, essences extracted and keys wrapped.
+
+        DescribeFlow does not return output tags, so ownership needs one
+        ListTagsForResource per output; `tags_for(name)` says which outputs
+        need it (protected ones, for instance, do not).
+        """
+        flow = self._call(region, "DescribeFlow", FlowArn=arn)["Flow"]
+        raw = flow.get("Outputs", [])
+        arns = [o["OutputArn"] for o in raw if not o.get("EntitlementArn") and tags_for(o["Name"])]
+        flags = self._in_parallel([functools.partial(self.is_managed, region, a) for a in arns])
+        managed = dict(zip(arns, flags, strict=True))
+        return LiveFlow(
+            name=flow["Name"],
+            arn=flow["FlowArn"],
+            region=region,
+            status=flow["Status"],
+            outputs=tuple(
+                LiveOutput(
+                    name=o["Name"],
+                    arn=o["OutputArn"],
+                    fields=live_fields(o),
+                    managed=managed.get(o["OutputArn"], False),
+                    entitlement_arn=o.get("EntitlementArn"),
+                )
+                for o in raw
+            ),
+        )
+
+    def is_managed(self, region: str, resource_arn: str) -> bool:
+        tags = self._call(region, "ListTagsForResource", ResourceArn=resource_arn)["Tags"]
+        key, value = MANAGED_TAG
+        return bool(tags.get(key) == value)
+
+    # --- writes (MediaConnect flow outputs only) -------------------------
+
+    def add_outputs(
+        self, region: str, flow_arn: str, outputs: Sequence[Mapping[str, Any]]
+    ) -> dict[str, str]:
+        """AddFlowOutputs for all `outputs` in one call; returns name → new ARN."""
+        response = self._call(region, "AddFlowOutputs", FlowArn=flow_arn, Outputs=list(outputs))
+        return {o["Name"]: o["OutputArn"] for o in response.get("Outputs", [])}
+
+    def update_output(
+        self, region: str, flow_arn: str, output_arn: str, changes: Mapping[str, Any]
+    ) -> None:
+        self._call(region, "UpdateFlowOutput", FlowArn=flow_arn, OutputArn=output_arn, **changes)
+
+    def remove_output(self, region: str, flow_arn: str, output_arn: str) -> None:
+        self._call(region, "RemoveFlowOutput", FlowArn=flow_arn, OutputArn=output_arn)
+
+    def mark_managed(self, region: str, output_arn: str) -> None:
+        self._call(region, "TagResource", ResourceArn=output_arn, Tags=dict([MANAGED_TAG]))
+
+    @staticmethod
+    def _in_parallel(calls: Sequence[Callable[[], T]]) -> list[T]:
+        if len(calls) <= 1:
+            return [call() for call in calls]
+        with ThreadPoolExecutor(max_workers=TAG_LOOKUP_THREADS) as pool:
+            return list(pool.map(lambda call: call(), calls))
