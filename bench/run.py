@@ -27,7 +27,7 @@ from botocore.handlers import BUILTIN_HANDLERS
 from moto import mock_aws
 
 from reconciler import app, planner
-from reconciler.aws.mediaconnect import MediaConnect
+from reconciler.aws import Aws
 from reconciler.sandbox.mediaconnect import install
 from reconciler.state import load_state
 
@@ -90,16 +90,16 @@ def bench_size(outputs: int, rtt: float) -> dict[str, Any]:
             Name=FLOW, Source={"Name": "in", "Protocol": "rtp-fec", "IngestPort": 5000}
         )
         with recording(rtt) as calls:
-            first, _ = timed(lambda: app.plan(root, MediaConnect(), environ), repeats=1)
+            first, _ = timed(lambda: app.plan(root, Aws(), environ), repeats=1)
             plan_empty = dict(calls.counts)
             calls.counts.clear()
             start = time.perf_counter()
-            report = app.apply(first, MediaConnect())
+            report = app.apply(first, Aws())
             apply_time = time.perf_counter() - start
             assert report.ok
             apply_calls = dict(calls.counts)
             calls.counts.clear()
-            again, steady_time = timed(lambda: app.plan(root, MediaConnect(), environ))
+            again, steady_time = timed(lambda: app.plan(root, Aws(), environ))
             assert not again.has_changes
             steady_calls = {k: v // REPEATS for k, v in calls.counts.items()}
     return {
@@ -121,7 +121,7 @@ def bench_planner(outputs: int = 50, repeats: int = 200) -> float:
     from reconciler.models import LiveFlow, LiveOutput
     from reconciler.resolver import Resolver, desired_outputs
 
-    desired = desired_outputs(state.destinations, Resolver(environ))
+    desired = desired_outputs(state, Resolver(environ))
     live = LiveFlow(
         FLOW,
         "arn",

@@ -23,12 +23,11 @@ import boto3
 ROOT = Path(__file__).resolve().parent.parent
 FLOW = "lunora-player-prod-rtmp-router"
 REGION = "us-west-2"
-# Example keys for the demo only; real ones live in a secret store, never in git.
+# Example keys for the demo only, stored as SSM SecureStrings in the sandbox:
+# the state files reference them, as they would real ones.
 DEMO_KEYS = {
-    "YOUTUBE_MAIN_KEY": "demo-yt-key",
-    "RESTREAM_KEY": "demo-restream-key",
-    "LINKEDIN_KEY": "demo-linkedin-key",
-    "CUSTOM_RTMP_KEY": "demo-custom-key",
+    f"/lunora/streaming/{name}/stream-key": f"demo-{name}-key"
+    for name in ("youtube-main", "restream", "linkedin", "custom-rtmp")
 }
 STEP_TIMEOUT = 120
 
@@ -65,15 +64,16 @@ def start_sandbox(env: dict[str, str], log: IO[str]) -> tuple[subprocess.Popen[s
 
 
 def create_example_flow(endpoint: str) -> str:
-    """What the platform team did once by hand: the flow MediaLive feeds, plus
-    one output made in the console, which the tool must leave alone."""
-    client = boto3.client(
-        "mediaconnect",
-        region_name=REGION,
-        endpoint_url=endpoint,
-        aws_access_key_id="sandbox",
-        aws_secret_access_key="sandbox",
+    """What the platform team did once by hand: the stream keys in SSM, the flow
+    MediaLive feeds, and one output made in the console that the tool must
+    leave alone."""
+    session = boto3.Session(
+        region_name=REGION, aws_access_key_id="sandbox", aws_secret_access_key="sandbox"
     )
+    ssm = session.client("ssm", endpoint_url=endpoint)
+    for name, value in DEMO_KEYS.items():
+        ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+    client = session.client("mediaconnect", endpoint_url=endpoint)
     arn = client.create_flow(
         Name=FLOW,
         Source={
@@ -113,7 +113,6 @@ def main() -> int:
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_EC2_METADATA_DISABLED": "true",
-        **DEMO_KEYS,
     }
     env.pop("AWS_PROFILE", None)
     log = (work / "sandbox.log").open("w")
@@ -126,7 +125,8 @@ def main() -> int:
             f"behaves like the real one). It holds the flow {FLOW}: MediaLive feeds it rtp-fec "
             "on port 5000, and someone added one output, ops-monitor, by hand. The HLS path "
             "(MediaLive → MediaPackage) is not involved and is never called. We work on a copy "
-            f"of state/ in {state}. Stream keys come from environment variables set by the demo.",
+            f"of state/ in {state}. The stream keys are SecureString parameters in the sandbox's "
+            "SSM; the state files only reference them.",
         )
         create_example_flow(endpoint)
         st = ("--state", str(state))

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from reconciler import executor, planner
+from reconciler.aws import Aws
 from reconciler.aws.mediaconnect import MediaConnect
 from reconciler.errors import FlowNotFound, NotFound, ReconcilerError
 from reconciler.models import FlowSpec, LiveFlow, State
@@ -21,16 +22,18 @@ def validate(state_dir: Path) -> State:
     return load_state(state_dir)
 
 
-def plan(state_dir: Path, aws: MediaConnect, environ: Mapping[str, str]) -> planner.Plan:
+def plan(state_dir: Path, aws: Aws, environ: Mapping[str, str]) -> planner.Plan:
     """Read git and AWS, and compute the plan. Writes nothing.
 
-    Stream keys are resolved before any AWS call, so a missing key fails fast.
-    AWS cost: one DescribeFlow per flow (plus ListFlows per region for flows
-    given by name) and one ListTagsForResource per unprotected output.
+    Stream keys are resolved before any MediaConnect call, so a missing key
+    fails fast. AWS cost: GetParameters per 10 SSM keys and BatchGetSecretValue
+    per 20 secrets (per region); one DescribeFlow per flow (plus ListFlows per
+    region for flows given by name) and one ListTagsForResource per unprotected
+    output.
     """
     state = load_state(state_dir)
-    desired = desired_outputs(state.destinations, Resolver(environ))
-    observed = {name: observe_flow(spec, aws) for name, spec in state.flows.items()}
+    desired = desired_outputs(state, Resolver(environ, aws.secrets))
+    observed = {name: observe_flow(spec, aws.mediaconnect) for name, spec in state.flows.items()}
     return planner.plan(state.flows.values(), desired, observed)
 
 
@@ -61,7 +64,7 @@ def _arn_by_name(spec: FlowSpec, aws: MediaConnect) -> str:
 
 def apply(
     plan: planner.Plan,
-    aws: MediaConnect,
+    aws: Aws,
     on_result: Callable[[executor.Result], None] = lambda r: None,
 ) -> executor.ApplyReport:
-    return executor.apply(plan, aws, on_result=on_result)
+    return executor.apply(plan, aws.mediaconnect, on_result=on_result)

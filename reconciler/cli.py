@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from reconciler import app, render
-from reconciler.aws.mediaconnect import MediaConnect
+from reconciler.aws import Aws
 from reconciler.errors import ReconcilerError, Refused, StateErrors
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -97,7 +97,7 @@ def validate(state_dir: Path) -> int:
 @handle_errors
 def plan(state_dir: Path, fmt: str, detailed_exitcode: bool) -> int:
     """Show the per-output adds, updates and removals that would make AWS match git."""
-    result = app.plan(state_dir, MediaConnect(), os.environ)
+    result = app.plan(state_dir, Aws(), os.environ)
     click.echo(render.RENDERERS[fmt](result), nl=False)
     return EXIT_CHANGES if detailed_exitcode and result.has_changes else EXIT_OK
 
@@ -114,7 +114,7 @@ def plan(state_dir: Path, fmt: str, detailed_exitcode: bool) -> int:
 @handle_errors
 def drift(state_dir: Path, fmt: str) -> int:
     """Exit 2 if the live flows differ from git, 0 if they match."""
-    result = app.plan(state_dir, MediaConnect(), os.environ)
+    result = app.plan(state_dir, Aws(), os.environ)
     click.echo(render.RENDERERS[fmt](result), nl=False)
     return EXIT_CHANGES if result.has_changes else EXIT_OK
 
@@ -125,7 +125,7 @@ def drift(state_dir: Path, fmt: str) -> int:
 @handle_errors
 def apply(state_dir: Path, auto_approve: bool) -> int:
     """Plan, confirm, then make exactly the planned calls."""
-    aws = MediaConnect()
+    aws = Aws()
     result = app.plan(state_dir, aws, os.environ)
     click.echo(render.text(result), nl=False)
     if not result.has_changes:

@@ -17,11 +17,18 @@ from typing import Any, NoReturn
 REDACTED = "(sensitive)"
 
 
+# Every secret value this process has seen, so that log output and error
+# messages can be scrubbed of them whatever their route (see `scrub`).
+_SEEN: set[str] = set()
+
+
 class Secret:
     __slots__ = ("_value",)
 
     def __init__(self, value: str) -> None:
         self._value = value
+        if len(value) >= 4:  # shorter values would blank out ordinary text
+            _SEEN.add(value)
 
     def reveal(self) -> str:
         """The plain text. Call only where it is handed to AWS."""
@@ -49,6 +56,14 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
+def scrub(text: str) -> str:
+    """`text` with every secret value seen so far replaced by (sensitive)."""
+    for value in sorted(_SEEN, key=len, reverse=True):
+        if value in text:
+            text = text.replace(value, REDACTED)
+    return text
+
+
 def reveal_all(value: Any) -> Any:
     """A copy of a request structure with every Secret replaced by its text."""
     if isinstance(value, Secret):
@@ -72,9 +87,12 @@ def mask_all(value: Any, placeholder: str = REDACTED) -> Any:
 
 
 class SecretRef:
-    """Where a stream key lives. Subclasses say how to write it back in YAML."""
+    """Where a stream key lives (never the key). `describe()` is its YAML form."""
 
     def describe(self) -> str:
+        raise NotImplementedError
+
+    def as_yaml(self) -> dict[str, str]:
         raise NotImplementedError
 
 
@@ -86,3 +104,44 @@ class EnvRef(SecretRef):
 
     def describe(self) -> str:
         return f"{{env: {self.name}}}"
+
+    def as_yaml(self) -> dict[str, str]:
+        return {"env": self.name}
+
+
+@dataclass(frozen=True)
+class SsmRef(SecretRef):
+    """`{ssm: /path}`: an SSM Parameter Store SecureString, read decrypted."""
+
+    name: str
+
+    def describe(self) -> str:
+        return f"{{ssm: {self.name}}}"
+
+    def as_yaml(self) -> dict[str, str]:
+        return {"ssm": self.name}
+
+
+@dataclass(frozen=True)
+class SecretsManagerRef(SecretRef):
+    """`{secretsmanager: NAME_OR_ARN, key: FIELD}`: a Secrets Manager secret;
+    with `key`, one field of a JSON secret."""
+
+    secret_id: str
+    key: str | None = None
+
+    def describe(self) -> str:
+        key = f", key: {self.key}" if self.key else ""
+        return f"{{secretsmanager: {self.secret_id}{key}}}"
+
+    def as_yaml(self) -> dict[str, str]:
+        return {"secretsmanager": self.secret_id, **({"key": self.key} if self.key else {})}
+
+
+def secret_ref(value: Mapping[str, str]) -> SecretRef:
+    """The reference a schema-valid YAML mapping describes."""
+    if "env" in value:
+        return EnvRef(value["env"])
+    if "ssm" in value:
+        return SsmRef(value["ssm"])
+    return SecretsManagerRef(value["secretsmanager"], value.get("key"))

@@ -31,7 +31,7 @@ from reconciler.outputs import (
     parse_url,
 )
 from reconciler.planner import MAX_OUTPUTS_PER_FLOW
-from reconciler.secrets import EnvRef, Secret, SecretRef, mask_all
+from reconciler.secrets import Secret, SecretRef, mask_all, secret_ref
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 # Which field a stream key fills, for outputs given by `protocol` rather than a URL.
@@ -39,8 +39,9 @@ KEY_PATHS = {"rtmp-push": "RtmpPushSettings.StreamName", "srt-caller": "StreamId
 PLACEHOLDER_FLOW_ARN = "arn:aws:mediaconnect:us-east-1:000000000000:flow:1-validate:validate"
 
 HOW_TO_REFERENCE = (
-    "a stream key must not be written in the state files; reference it instead, "
-    "e.g. `stream_key: {env: YOUTUBE_MAIN_KEY}`"
+    "a stream key must not be written in the state files: store it as an SSM SecureString "
+    "(aws ssm put-parameter --type SecureString --name /streaming/NAME/key --value ...) "
+    "and reference it: `stream_key: {ssm: /streaming/NAME/key}`"
 )
 
 Path_ = tuple[str | int, ...]
@@ -192,7 +193,10 @@ def _schema_message(error: jsonschema.ValidationError, path: Path_) -> str:
     if path[:1] == ("stream_key",) and isinstance(error.instance, str):
         return f"stream_key: {HOW_TO_REFERENCE}"
     if path[:1] == ("stream_key",):
-        return "stream_key: must be a reference: {env: VARIABLE_NAME}"
+        return (
+            "stream_key: must be one reference: {ssm: /parameter/name}, "
+            "{secretsmanager: NAME_OR_ARN, key: FIELD} or {env: VARIABLE}"
+        )
     kind = error.validator
     if kind in ("required", "additionalProperties"):
         return prefix + error.message.replace("'", "`")
@@ -270,7 +274,7 @@ def _destination(
     if stream_key is None and key_path == "RtmpPushSettings.StreamName":
         found.append(
             doc.error(
-                "stream_key: RTMP destinations need a stream_key, e.g. {env: YOUTUBE_MAIN_KEY}",
+                "stream_key: RTMP destinations need a stream_key, e.g. {ssm: /streaming/NAME/key}",
                 "name",
             )
         )
@@ -337,9 +341,7 @@ def _output_fields(doc: Document, errors: list[StateError]) -> tuple[dict[str, V
 
 
 def _secret_ref(value: Any) -> SecretRef | None:
-    if value is None:
-        return None
-    return EnvRef(value["env"])
+    return None if value is None else secret_ref(value)
 
 
 def _aws_request_errors(

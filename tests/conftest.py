@@ -38,12 +38,17 @@ def state_dir(tmp_path: Path) -> Path:
 
 FLOW_NAME = "lunora-player-prod-rtmp-router"
 REGION = "us-west-2"
+# The example state's stream keys: SSM SecureString parameters in the sandbox.
 EXAMPLE_KEYS = {
-    "YOUTUBE_MAIN_KEY": "yt-0000-1111-2222-3333",
-    "RESTREAM_KEY": "re_1234567_abcdefabcdef",
-    "LINKEDIN_KEY": "li-aaaa-bbbb-cccc",
-    "CUSTOM_RTMP_KEY": "custom-key-42",
+    "/lunora/streaming/youtube-main/stream-key": "yt-0000-1111-2222-3333",
+    "/lunora/streaming/restream/stream-key": "re_1234567_abcdefabcdef",
+    "/lunora/streaming/linkedin/stream-key": "li-aaaa-bbbb-cccc",
+    "/lunora/streaming/custom-rtmp/stream-key": "custom-key-42",
 }
+
+
+def key_of(output: str) -> str:
+    return EXAMPLE_KEYS[f"/lunora/streaming/{output}/stream-key"]
 
 
 class Sandbox:
@@ -53,6 +58,7 @@ class Sandbox:
         import boto3
 
         self.client = boto3.client("mediaconnect", region_name=REGION)
+        self.ssm = boto3.client("ssm", region_name=REGION)
 
     def create_flow(self, name: str = FLOW_NAME) -> str:
         flow = self.client.create_flow(
@@ -78,6 +84,9 @@ class Sandbox:
         output.update(extra)
         return self.client.add_flow_outputs(FlowArn=flow_arn, Outputs=[output])["Outputs"][0]
 
+    def put_key(self, name: str, value: str, kind: str = "SecureString") -> None:
+        self.ssm.put_parameter(Name=name, Value=value, Type=kind, Overwrite=True)
+
     def outputs(self, flow_arn: str) -> dict:
         flow = self.client.describe_flow(FlowArn=flow_arn)["Flow"]
         return {o["Name"]: o for o in flow.get("Outputs", [])}
@@ -98,9 +107,10 @@ def sandbox():
 
 
 @pytest.fixture
-def stream_keys(monkeypatch) -> dict[str, str]:
+def stream_keys(sandbox) -> dict[str, str]:
+    """The example state's keys, stored in the sandbox's SSM as SecureStrings."""
     for name, value in EXAMPLE_KEYS.items():
-        monkeypatch.setenv(name, value)
+        sandbox.put_key(name, value)
     return dict(EXAMPLE_KEYS)
 
 
@@ -124,7 +134,12 @@ class CallLog:
         return sum(op == operation for _, op in self.calls)
 
     def writes(self) -> list[str]:
-        return [op for _, op in self.calls if not op.startswith(("Describe", "List", "Get"))]
+        """MediaConnect calls that change something."""
+        return [
+            op
+            for service, op in self.calls
+            if service == "mediaconnect" and not op.startswith(("Describe", "List", "Get"))
+        ]
 
     def clear(self) -> None:
         self.calls.clear()

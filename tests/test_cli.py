@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import main
-from tests.conftest import EXAMPLE_KEYS, FLOW_NAME
+from tests.conftest import EXAMPLE_KEYS, FLOW_NAME, key_of
 
 # Every test here also checks that each MediaConnect request sent validates
 # against botocore's model (see CallLog in conftest.py).
@@ -101,7 +101,7 @@ def test_apply_creates_tagged_outputs_in_one_call(
     assert youtube["Destination"] == "a.rtmps.youtube.com" and youtube["Port"] == 443
     rtmp = youtube["Transport"]["RtmpPushOutputSettings"]
     assert rtmp["ApplicationName"] == "live2"
-    assert rtmp["StreamName"] == EXAMPLE_KEYS["YOUTUBE_MAIN_KEY"]
+    assert rtmp["StreamName"] == key_of("youtube-main")
     assert rtmp["TlsEncryption"]["EncryptionType"] == "PUBLIC"
     assert "TlsEncryption" not in outputs["restream"]["Transport"]["RtmpPushOutputSettings"]
     assert youtube["Description"] == "Main YouTube channel"
@@ -141,17 +141,12 @@ def test_disable_sends_only_output_status(state_dir, sandbox, flow_arn, stream_k
     assert aws_calls.writes() == ["UpdateFlowOutput"]
     restream = sandbox.outputs(flow_arn)["restream"]
     assert restream["OutputStatus"] == "DISABLED"
-    assert (
-        restream["Transport"]["RtmpPushOutputSettings"]["StreamName"]
-        == EXAMPLE_KEYS["RESTREAM_KEY"]
-    )
+    assert restream["Transport"]["RtmpPushOutputSettings"]["StreamName"] == key_of("restream")
 
 
-def test_key_rotation_shows_one_sensitive_change(
-    state_dir, sandbox, flow_arn, stream_keys, monkeypatch
-):
+def test_key_rotation_shows_one_sensitive_change(state_dir, sandbox, flow_arn, stream_keys):
     run("apply", "--state", str(state_dir), "--auto-approve")
-    monkeypatch.setenv("LINKEDIN_KEY", "li-rotated-9999")
+    sandbox.put_key("/lunora/streaming/linkedin/stream-key", "li-rotated-9999")
     result = run("plan", "--state", str(state_dir), "--format", "json")
     (change,) = json.loads(result.stdout)["changes"]
     assert change["output"] == "linkedin"
@@ -239,18 +234,35 @@ def test_apply_without_a_terminal_refuses_and_writes_nothing(
     assert aws_calls.writes() == [] and sandbox.outputs(flow_arn) == {}
 
 
-def test_unset_stream_key_names_the_file_and_writes_nothing(
-    state_dir, sandbox, flow_arn, stream_keys, monkeypatch, aws_calls
+def test_missing_stream_key_names_the_file_and_writes_nothing(
+    state_dir, sandbox, flow_arn, stream_keys, aws_calls
 ):
-    monkeypatch.delenv("RESTREAM_KEY")
+    sandbox.ssm.delete_parameter(Name="/lunora/streaming/restream/stream-key")
     aws_calls.clear()
     result = run("apply", "--state", str(state_dir), "--auto-approve")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"{state_dir / 'destinations' / 'restream.yaml'}:2: stream_key {{env: RESTREAM_KEY}}: "
-        "environment variable is not set\n"
+        f"{state_dir / 'destinations' / 'restream.yaml'}:2: "
+        "stream_key {ssm: /lunora/streaming/restream/stream-key}: parameter not found\n"
     )
-    assert aws_calls.calls == []  # resolved before any AWS call
+    assert aws_calls.calls == [("ssm", "GetParameters")]  # one batch, then nothing
+
+
+def test_unset_environment_key_names_the_file(state_dir, sandbox, flow_arn, stream_keys, aws_calls):
+    path = state_dir / "destinations" / "custom-rtmp.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "{ssm: /lunora/streaming/custom-rtmp/stream-key}", "{env: CUSTOM_KEY}"
+        )
+    )
+    aws_calls.clear()
+    result = run("plan", "--state", str(state_dir))
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == f"{path}:2: stream_key {{env: CUSTOM_KEY}}: environment variable is not set\n"
+    )
+    assert not any(service == "mediaconnect" for service, _ in aws_calls.calls)
 
 
 def test_missing_flow_is_a_clear_error(state_dir, sandbox, stream_keys):
@@ -266,16 +278,20 @@ def test_flow_given_by_arn_skips_list_flows(state_dir, flow_arn, stream_keys, aw
     assert aws_calls.named("ListFlows") == 0 and aws_calls.named("DescribeFlow") == 1
 
 
-def test_only_mediaconnect_is_ever_called(state_dir, flow_arn, stream_keys, aws_calls):
+def test_never_a_medialive_or_mediapackage_call(state_dir, flow_arn, stream_keys, aws_calls):
+    aws_calls.clear()
     run("plan", "--state", str(state_dir))
     run("apply", "--state", str(state_dir), "--auto-approve")
     run("drift", "--state", str(state_dir))
     assert aws_calls.calls
-    assert {service for service, _ in aws_calls.calls} == {"mediaconnect"}
+    assert {service for service, _ in aws_calls.calls} == {"mediaconnect", "ssm"}
+    assert {op for service, op in aws_calls.calls if service == "ssm"} == {"GetParameters"}
 
 
 @pytest.mark.parametrize(("answer", "applied"), [("y\n", True), ("n\n", False), ("\n", False)])
-def test_apply_asks_at_a_terminal(state_dir, sandbox, flow_arn, stream_keys, monkeypatch, answer, applied):
+def test_apply_asks_at_a_terminal(
+    state_dir, sandbox, flow_arn, stream_keys, monkeypatch, answer, applied
+):
     monkeypatch.setattr("reconciler.cli.stdin_is_terminal", lambda: True)
     result = run("apply", "--state", str(state_dir), input=answer)
     assert "Apply these changes? [y/N]" in result.stdout

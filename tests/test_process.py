@@ -54,18 +54,17 @@ def env(tmp_path) -> dict[str, str]:
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_EC2_METADATA_DISABLED": "true",
-        **EXAMPLE_KEYS,
     }
 
 
 def test_plan_and_apply_through_aws_endpoint_url(endpoint, env, state_dir):
-    client = boto3.client(
-        "mediaconnect",
-        region_name=REGION,
-        endpoint_url=endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+    session = boto3.Session(
+        region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
     )
+    client = session.client("mediaconnect", endpoint_url=endpoint)
+    ssm = session.client("ssm", endpoint_url=endpoint)
+    for name, value in EXAMPLE_KEYS.items():
+        ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
     name = f"{FLOW_NAME}"
     client.create_flow(Name=name, Source={"Name": "in", "Protocol": "rtp-fec", "IngestPort": 5000})
     env["AWS_ENDPOINT_URL"] = endpoint
@@ -93,7 +92,7 @@ def test_missing_credentials_is_a_clear_error(env, state_dir):
     env["AWS_DEFAULT_REGION"] = REGION
     result = reconcile("plan", "--state", str(state_dir), env=env)
     assert result.returncode == 1
-    assert result.stderr.startswith("error: ListFlows: no AWS credentials found")
+    assert result.stderr.startswith("error: GetParameters: no AWS credentials found")
     assert "Traceback" not in result.stderr
 
 
@@ -104,5 +103,11 @@ def test_unreachable_endpoint_is_a_clear_error(env, state_dir):
     env.update(AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", AWS_MAX_ATTEMPTS="1")
     result = reconcile("plan", "--state", str(state_dir), env=env)
     assert result.returncode == 1
-    assert result.stderr.startswith("error: ListFlows failed: EndpointConnectionError")
+    lines = result.stderr.splitlines()
+    assert len(lines) == 4
+    assert all(
+        "stream_key {ssm: /lunora/streaming/" in line
+        and line.endswith("ssm:GetParameters failed: EndpointConnectionError")
+        for line in lines
+    )
     assert "Traceback" not in result.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.errors import StateErrors
-from reconciler.secrets import EnvRef
+from reconciler.secrets import SsmRef
 from reconciler.state import load_state
 
 FLOW = "lunora-player-prod-rtmp-router"
@@ -33,7 +33,7 @@ def test_example_state_loads_into_typed_records(state_dir):
     names = sorted(d.name for d in state.destinations)
     assert names == ["custom-rtmp", "linkedin", "restream", "youtube-main"]
     youtube = next(d for d in state.destinations if d.name == "youtube-main")
-    assert youtube.stream_key == EnvRef("YOUTUBE_MAIN_KEY")
+    assert youtube.stream_key == SsmRef("/lunora/streaming/youtube-main/stream-key")
     assert youtube.fields["Description"] == "Main YouTube channel"
     assert youtube.location.line == 2
 
@@ -67,12 +67,12 @@ def test_literal_stream_key_is_refused_without_echoing_it(state_dir):
     path = write(
         state_dir,
         "lit.yaml",
-        f"name: lit\nflow: {FLOW}\nurl: rtmp://h/app\nstream_key: abcd-efgh-ijkl-mnop\n",
+        f"name: lit\nflow: {FLOW}\nurl: rtmp://h/app\nstream_key: abcd_efgh_ijkl_mnop\n",
     )
     (error,) = errors_of(state_dir)
     assert error.startswith(f"{path}:4: stream_key:")
-    assert "{env:" in error
-    assert "abcd" not in error
+    assert "{ssm:" in error and "SecureString" in error
+    assert "abcd_efgh" not in error
 
 
 def test_stream_key_inside_settings_is_refused(state_dir):
@@ -80,10 +80,10 @@ def test_stream_key_inside_settings_is_refused(state_dir):
         state_dir,
         "lit.yaml",
         f"name: lit\nflow: {FLOW}\nurl: rtmp://h/app\nstream_key: {{env: K}}\n"
-        "settings:\n  RtmpPushSettings:\n    StreamName: abcd-efgh\n",
+        "settings:\n  RtmpPushSettings:\n    StreamName: abcd_efgh\n",
     )
     (error,) = errors_of(state_dir)
-    assert ":7:" in error and "must not be written" in error and "abcd" not in error
+    assert ":7:" in error and "must not be written" in error and "abcd_efgh" not in error
 
 
 def test_missing_required_field(state_dir):
@@ -129,7 +129,7 @@ def test_bad_url_is_reported_at_the_url_line(state_dir):
 def test_rtmp_without_a_stream_key_is_refused(state_dir):
     path = write(state_dir, "u.yaml", f"name: u\nflow: {FLOW}\nurl: rtmp://h/live\n")
     assert errors_of(state_dir) == [
-        f"{path}:1: stream_key: RTMP destinations need a stream_key, e.g. {{env: YOUTUBE_MAIN_KEY}}"
+        f"{path}:1: stream_key: RTMP destinations need a stream_key, e.g. {{ssm: /streaming/NAME/key}}"
     ]
 
 
@@ -230,5 +230,11 @@ def test_missing_state_directory(tmp_path):
 
 
 def test_port_out_of_range_in_settings(state_dir):
-    path = write(state_dir, "p.yaml", f"name: p\nflow: {FLOW}\nprotocol: srt-listener\nsettings:\n  Port: 70000\n")
-    assert errors_of(state_dir) == [f"{path}:5: AWS would reject this output: Port: 70000 is outside 1-65535"]
+    path = write(
+        state_dir,
+        "p.yaml",
+        f"name: p\nflow: {FLOW}\nprotocol: srt-listener\nsettings:\n  Port: 70000\n",
+    )
+    assert errors_of(state_dir) == [
+        f"{path}:5: AWS would reject this output: Port: 70000 is outside 1-65535"
+    ]

@@ -1,0 +1,110 @@
+"""SSM Parameter Store and Secrets Manager: batched reads of stream keys.
+
+Values come back already wrapped in `Secret`. Failures come back per name, as
+a reason that never contains a value, so one missing key does not hide the
+others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from reconciler.aws.clients import Clients
+from reconciler.errors import AwsError
+from reconciler.secrets import Secret
+
+SSM_BATCH = 10  # GetParameters takes at most 10 names
+SECRETS_BATCH = 20  # BatchGetSecretValue takes at most 20 ids
+
+
+@dataclass
+class Lookup:
+    """Results of a batched read: values, plain-String warnings, failures."""
+
+    values: dict[str, Secret] = field(default_factory=dict)
+    plain: set[str] = field(default_factory=set)  # SSM String instead of SecureString
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+class SecretStores:
+    def __init__(self, clients: Clients | None = None) -> None:
+        self._clients = clients or Clients()
+
+    def ssm_parameters(self, region: str, names: Iterable[str]) -> Lookup:
+        """GetParameters (WithDecryption) in batches of 10."""
+        result = Lookup()
+        for batch in _batches(sorted(set(names)), SSM_BATCH):
+            try:
+                response = self._clients.call(
+                    "ssm", region, "GetParameters", Names=list(batch), WithDecryption=True
+                )
+            except AwsError as e:
+                result.failed.update((name, _reason("ssm:GetParameters", e)) for name in batch)
+                continue
+            for parameter in response.get("Parameters", []):
+                name = parameter["Name"]
+                result.values[name] = Secret(parameter["Value"])
+                if parameter.get("Type") == "String":
+                    result.plain.add(name)
+                elif parameter.get("Type") == "StringList":
+                    result.failed[name] = "is a StringList parameter; store the key as SecureString"
+                    del result.values[name]
+            for name in response.get("InvalidParameters", []):
+                result.failed[name] = "parameter not found"
+        return result
+
+    def secrets(self, region: str, secret_ids: Iterable[str]) -> Lookup:
+        """BatchGetSecretValue in batches of 20. Values are the raw SecretString."""
+        result = Lookup()
+        for batch in _batches(sorted(set(secret_ids)), SECRETS_BATCH):
+            try:
+                pages = self._clients.pages(
+                    "secretsmanager", region, "BatchGetSecretValue", SecretIdList=list(batch)
+                )
+                entries, errors = [], []
+                for page in pages:
+                    entries += page.get("SecretValues", [])
+                    errors += page.get("Errors", [])
+            except AwsError as e:
+                reason = _reason("secretsmanager:BatchGetSecretValue", e)
+                result.failed.update((secret_id, reason) for secret_id in batch)
+                continue
+            for secret_id in batch:
+                entry = next((e for e in entries if _names(e, secret_id)), None)
+                if entry is None:
+                    error: dict[str, str] = next(
+                        (e for e in errors if e.get("SecretId") == secret_id), {}
+                    )
+                    result.failed[secret_id] = _error_reason(error.get("ErrorCode", "not found"))
+                elif "SecretString" not in entry:
+                    result.failed[secret_id] = "is a binary secret; store the key as a string"
+                else:
+                    result.values[secret_id] = Secret(entry["SecretString"])
+        return result
+
+
+def _names(entry: dict[str, str], secret_id: str) -> bool:
+    arn = entry.get("ARN", "")
+    # A partial ARN (without the random suffix) names the secret too.
+    return secret_id in (entry.get("Name"), arn) or arn.startswith(f"{secret_id}-")
+
+
+def _batches(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    return (items[i : i + size] for i in range(0, len(items), size))
+
+
+def _error_reason(code: str) -> str:
+    return {
+        "ResourceNotFoundException": "secret not found",
+        "AccessDeniedException": "access denied (secretsmanager:GetSecretValue)",
+        "DecryptionFailure": "cannot be decrypted (KMS)",
+    }.get(code, code)
+
+
+def _reason(action: str, error: AwsError) -> str:
+    if error.code in ("AccessDeniedException", "AccessDenied"):
+        return f"access denied ({action})"
+    if error.code in ("ThrottlingException", "TooManyRequestsException"):
+        return f"throttled ({action}) after retries; try again"
+    return f"{action} failed: {error.code}"
