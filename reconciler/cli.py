@@ -11,15 +11,18 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from reconciler import app, render
+from reconciler import app, logs, render
 from reconciler.aws import Aws
 from reconciler.errors import ReconcilerError, Refused, StateErrors
+from reconciler.logs import redact
+from reconciler.secrets import scrub
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,7 +30,8 @@ EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
 
 def handle_errors(command: F) -> F:
-    """Map the project's errors to one line on stderr and exit 1; Ctrl-C to 130."""
+    """Map the project's errors to one line each on stderr and exit 1; Ctrl-C to
+    130; anything else is a bug: its traceback is printed, scrubbed of secrets."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -35,14 +39,20 @@ def handle_errors(command: F) -> F:
             code = command(*args, **kwargs)
         except StateErrors as e:
             for error in e.errors:
-                click.echo(str(error), err=True)
+                click.echo(scrub(str(error)), err=True)
             sys.exit(e.exit_code)
         except ReconcilerError as e:
-            click.echo(f"error: {e}", err=True)
+            click.echo(f"error: {scrub(str(e))}", err=True)
             sys.exit(e.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except click.exceptions.Exit:
+            raise
+        except Exception:
+            click.echo(redact(traceback.format_exc()), err=True)
+            click.echo("internal error: this is a bug in reconcile; please report it", err=True)
+            sys.exit(EXIT_ERROR)
         sys.exit(code)
 
     return wrapper  # type: ignore[return-value]
@@ -64,8 +74,12 @@ state_option = click.option(
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mediaconnect-reconciler")
-def main() -> None:
+@click.option(
+    "--debug", is_flag=True, help="Log every AWS request and response (stream keys masked)."
+)
+def main(debug: bool) -> None:
     """Manage AWS Elemental MediaConnect flow outputs (stream destinations) from git."""
+    logs.configure(debug=debug)
 
 
 @main.command()
