@@ -7,6 +7,7 @@ through `live_fields` and sends what `add_request` / `update_request` build.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -83,6 +84,52 @@ RESERVED_SETTINGS = {
     "OutputStatus": "`enabled`",
     "OutputTags": "nothing: the tool manages its own tags",
 }
+
+
+# Where platforms put the stream key when it is pasted into the URL: the path
+# after the application on their ingest hosts, or key-shaped segments anywhere.
+KEY_HOSTS = (
+    "youtube.com",
+    "twitch.tv",
+    "facebook.com",
+    "restream.io",
+    "live-video.net",
+    "vimeo.com",
+    "pscp.tv",
+    "periscope.tv",
+)
+KEY_SHAPES = re.compile(
+    r"""^(?:[A-Za-z0-9]{4}(?:-[A-Za-z0-9]{4}){3,}   # YouTube: abcd-efgh-ijkl-mnop
+        |live_\d+_\w+                             # Twitch
+        |FB-\d+-\d+[\w-]*                        # Facebook
+        |re_\d+_\w+                               # Restream
+        |sk_[\w-]+)$                               # Amazon IVS, Kick
+    """,
+    re.X,
+)
+KEY_PARAMETERS = frozenset(
+    {"key", "streamkey", "stream_key", "stream-key", "streamname", "token", "auth", "sk"}
+    | {"passphrase", "password", "secret"}
+)
+
+
+def carries_stream_key(url: str) -> bool:
+    """Whether a destination URL seems to contain a stream key (never echo it)."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    segments = [s for s in parts.path.split("/") if s]
+    query = parse_qs(parts.query, keep_blank_values=True)
+    if any(name.lower() in KEY_PARAMETERS for name in query):
+        return True
+    if any(KEY_SHAPES.match(v) for values in query.values() for v in values):
+        return True
+    if any(KEY_SHAPES.match(s) for s in segments):
+        return True
+    known_host = any(host == h or host.endswith(f".{h}") for h in KEY_HOSTS)
+    return known_host and len(segments) > 1
 
 
 class UrlError(ValueError):

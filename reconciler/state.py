@@ -21,13 +21,14 @@ import yaml
 
 from reconciler.aws.model import request_errors
 from reconciler.errors import Location, StateError, StateErrors
-from reconciler.models import DestinationSpec, Fields, FlowSpec, State, Value, flatten
+from reconciler.models import DestinationSpec, Fields, FlowSpec, State, Value, flatten, freeze
 from reconciler.outputs import (
     IMPLICIT_DEFAULTS,
     RESERVED_SETTINGS,
     SCHEME_PROTOCOLS,
     UrlError,
     add_request,
+    carries_stream_key,
     parse_url,
 )
 from reconciler.planner import MAX_OUTPUTS_PER_FLOW
@@ -38,11 +39,12 @@ SCHEMA_DIR = Path(__file__).parent / "schemas"
 KEY_PATHS = {"rtmp-push": "RtmpPushSettings.StreamName", "srt-caller": "StreamId"}
 PLACEHOLDER_FLOW_ARN = "arn:aws:mediaconnect:us-east-1:000000000000:flow:1-validate:validate"
 
-HOW_TO_REFERENCE = (
-    "a stream key must not be written in the state files: store it as an SSM SecureString "
-    "(aws ssm put-parameter --type SecureString --name /streaming/NAME/key --value ...) "
-    "and reference it: `stream_key: {ssm: /streaming/NAME/key}`"
+MOVE_KEY = (
+    "store it as an SSM SecureString (aws ssm put-parameter --type SecureString "
+    "--name /streaming/NAME/key --value ...) and reference it: "
+    "`stream_key: {ssm: /streaming/NAME/key}`"
 )
+HOW_TO_REFERENCE = f"a stream key must not be written in the state files: {MOVE_KEY}"
 
 Path_ = tuple[str | int, ...]
 
@@ -306,6 +308,9 @@ def _output_fields(doc: Document, errors: list[StateError]) -> tuple[dict[str, V
     }
     protocol = data.get("protocol")
     key_path = KEY_PATHS.get(protocol)
+    if "url" in data and carries_stream_key(data["url"]):
+        errors.append(doc.error(f"url: the URL seems to contain the stream key; {MOVE_KEY}", "url"))
+        return {}, None
     if "url" in data:
         try:
             parsed = parse_url(data["url"])
@@ -325,6 +330,16 @@ def _output_fields(doc: Document, errors: list[StateError]) -> tuple[dict[str, V
     else:
         fields["Protocol"] = protocol
 
+    if "encryption" in data:
+        if "Encryption" in data.get("settings", {}):
+            errors.append(
+                doc.error(
+                    "settings.Encryption: use either `encryption` or settings.Encryption",
+                    "settings",
+                    "Encryption",
+                )
+            )
+        fields["Encryption"] = freeze(_encryption(data["encryption"], fields.get("Protocol")))
     settings = dict(data.get("settings", {}))
     for key in sorted(RESERVED_SETTINGS.keys() & settings.keys()):
         errors.append(
@@ -338,6 +353,20 @@ def _output_fields(doc: Document, errors: list[StateError]) -> tuple[dict[str, V
         settings["RtmpPushSettings"] = {k: v for k, v in rtmp.items() if k != "StreamName"}
     fields.update(flatten(settings))
     return fields, None if key_path in fields else key_path
+
+
+def _encryption(spec: Mapping[str, str], protocol: Value) -> dict[str, str]:
+    """The Encryption request field for an `encryption:` block. MediaConnect
+    reads the secret itself; the tool passes ARNs only."""
+    srt = isinstance(protocol, str) and protocol.startswith("srt-")
+    encryption = {
+        "KeyType": spec.get("key_type", "srt-password" if srt else "static-key"),
+        "RoleArn": spec["role_arn"],
+        "SecretArn": spec["secret_arn"],
+    }
+    if "algorithm" in spec:
+        encryption["Algorithm"] = spec["algorithm"]
+    return encryption
 
 
 def _secret_ref(value: Any) -> SecretRef | None:

@@ -59,13 +59,7 @@ class SecretStores:
         result = Lookup()
         for batch in _batches(sorted(set(secret_ids)), SECRETS_BATCH):
             try:
-                pages = self._clients.pages(
-                    "secretsmanager", region, "BatchGetSecretValue", SecretIdList=list(batch)
-                )
-                entries, errors = [], []
-                for page in pages:
-                    entries += page.get("SecretValues", [])
-                    errors += page.get("Errors", [])
+                entries, errors = self._batch_get_secret_value(region, batch)
             except AwsError as e:
                 reason = _reason("secretsmanager:BatchGetSecretValue", e)
                 result.failed.update((secret_id, reason) for secret_id in batch)
@@ -82,6 +76,26 @@ class SecretStores:
                 else:
                     result.values[secret_id] = Secret(entry["SecretString"])
         return result
+
+    def _batch_get_secret_value(
+        self, region: str, secret_ids: Sequence[str]
+    ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+        # botocore has no paginator for it, but the answer can still come in pages.
+        entries, errors, token = [], [], None
+        while True:
+            extra: dict[str, str] = {"NextToken": token} if token else {}
+            page = self._clients.call(
+                "secretsmanager",
+                region,
+                "BatchGetSecretValue",
+                SecretIdList=list(secret_ids),
+                **extra,
+            )
+            entries += page.get("SecretValues", [])
+            errors += page.get("Errors", [])
+            token = page.get("NextToken")
+            if not token:
+                return entries, errors
 
 
 def _names(entry: dict[str, str], secret_id: str) -> bool:

@@ -1,0 +1,78 @@
+"""Fault injection for in-process tests, at botocore's transport boundary.
+
+A `Faults` object sits in front of moto (the same `before-send` hook moto
+uses): for the operations it is told about it answers with an AWS error, or
+lets moto apply the request and then drops the response, the worst case for a
+client (the change happened, but the caller saw a connection error).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ReadTimeoutError
+from botocore.handlers import BUILTIN_HANDLERS
+from moto.core.botocore_stubber import MockRawResponse
+from moto.core.models import botocore_stubber
+
+ERRORS = {
+    "throttle": (429, "TooManyRequestsException", "Too many requests"),
+    "ssm-throttle": (400, "ThrottlingException", "Rate exceeded"),
+    "denied": (400, "AccessDeniedException", "User is not authorized to perform this action"),
+    "500": (500, "InternalServerErrorException", "Internal failure"),
+    "503": (503, "ServiceUnavailableException", "Service unavailable"),
+}
+
+
+def error_response(url: str, kind: str) -> AWSResponse:
+    status, code, message = ERRORS[kind]
+    body = json.dumps({"__type": code, "message": message, "Message": message})
+    headers = {"x-amzn-errortype": code, "content-type": "application/json"}
+    return AWSResponse(url, status, headers, MockRawResponse(body))  # type: ignore[arg-type]
+
+
+@dataclass
+class Faults:
+    """`plan(service, operation) -> kind | None` decides each request's fate:
+    an ERRORS kind, "drop" (applied, then the response is lost), or None."""
+
+    plan: Callable[[str, str], str | None]
+    injected: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def __call__(self, event_name: str, request: Any, **kwargs: Any) -> AWSResponse | None:
+        _, service, operation = event_name.split(".")[:3]
+        kind = self.plan(service, operation)
+        if kind is None:
+            return None
+        self.injected.append((service, operation, kind))
+        if kind == "drop":
+            botocore_stubber(event_name, request, **kwargs)  # moto applies it...
+            raise ReadTimeoutError(endpoint_url=request.url)  # ...and the answer never arrives
+        return error_response(request.url, kind)
+
+
+@contextmanager
+def injected(plan: Callable[[str, str], str | None]) -> Iterator[Faults]:
+    faults = Faults(plan)
+    entry = ("before-send", faults)
+    BUILTIN_HANDLERS.insert(0, entry)  # ahead of moto's own stubber
+    try:
+        yield faults
+    finally:
+        BUILTIN_HANDLERS.remove(entry)
+
+
+def always(service: str, operation: str, kind: str) -> Callable[[str, str], str | None]:
+    return lambda s, o: kind if (s, o) == (service, operation) else None
+
+
+def seeded(seed: int, rate: float, kinds: tuple[str, ...]) -> Callable[[str, str], str | None]:
+    """Random faults on MediaConnect writes and reads, reproducible from `seed`."""
+    rng = random.Random(seed)
+    return lambda s, o: rng.choice(kinds) if s == "mediaconnect" and rng.random() < rate else None
