@@ -1,10 +1,11 @@
 """Logging that cannot show a stream key.
 
-Every record passes one filter on the way out: values of credential-bearing
-fields (StreamName, StreamId, SecretString, SSM's Value, ...) are masked by
-name, which covers botocore's request and response bodies, and every secret
-value the process has seen (`secrets.scrub`) is masked wherever it appears.
-`--debug` turns on botocore's own debug output through the same filter.
+Every log record is redacted as it is created (a record factory), before any
+handler, filter or test hook sees it: values of credential-bearing fields
+(StreamName, StreamId, SecretString, SSM's Value, ...) are masked by name,
+which covers botocore's request and response bodies, and every secret value
+the process has seen (`secrets.scrub`) is masked wherever it appears.
+`--debug` turns on botocore's own debug output, redacted the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from typing import Any
 
 from reconciler.secrets import REDACTED, scrub
 
@@ -31,13 +33,16 @@ def redact(text: str) -> str:
     return scrub(masked)
 
 
-class RedactingFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = redact(record.getMessage()), None
-        if record.exc_info:
-            formatted = logging.Formatter().formatException(record.exc_info)
-            record.exc_info, record.exc_text = None, redact(formatted)
-        return True
+_make_record = logging.getLogRecordFactory()
+
+
+def _redacted_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    record = _make_record(*args, **kwargs)
+    record.msg, record.args = redact(record.getMessage()), None
+    if record.exc_info:
+        formatted = logging.Formatter().formatException(record.exc_info)
+        record.exc_info, record.exc_text = None, redact(formatted)
+    return record
 
 
 class _Formatter(logging.Formatter):
@@ -50,11 +55,18 @@ class _Formatter(logging.Formatter):
         return f"{record.levelname.lower()}: {super().format(record)}"
 
 
+_handler: logging.Handler | None = None
+
+
 def configure(*, debug: bool) -> None:
-    """Warnings (or everything, with debug) to stderr, through the redacting filter."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RedactingFilter())
-    handler.setFormatter(_Formatter(debug=debug))
+    """Redact every record from now on; warnings (or, with debug, everything)
+    to stderr. Other handlers (a test's, an embedding program's) stay."""
+    global _handler
+    logging.setLogRecordFactory(_redacted_record)
     root = logging.getLogger()
-    root.handlers = [handler]
+    if _handler is not None:
+        root.removeHandler(_handler)
+    _handler = logging.StreamHandler(sys.stderr)
+    _handler.setFormatter(_Formatter(debug=debug))
+    root.addHandler(_handler)
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
