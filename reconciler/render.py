@@ -7,7 +7,9 @@ still print nothing secret.
 
 from __future__ import annotations
 
+import html
 import json
+import sys
 from typing import Any
 
 from reconciler.executor import ApplyReport, Outcome, Result
@@ -131,47 +133,106 @@ def as_json(plan: Plan) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
+# GitHub refuses a comment or an issue body longer than 65,536 characters. The
+# Markdown plan stops short of that, leaving room for a sticky comment's marker
+# and header. Sizes are counted in UTF-8 bytes, which are never fewer than
+# characters, so the limit holds however GitHub counts.
+GITHUB_BODY_LIMIT = 65_536
+MARKDOWN_LIMIT = GITHUB_BODY_LIMIT - 4_096
+MD_TABLE_HEAD = ["| action | output | field | change |", "|---|---|---|---|"]
+
+
 def _md(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")
+    """Text safe in a table cell or an HTML element: no pipe, newline or tag breaks out."""
+    return html.escape(value, quote=False).replace("|", "\\|").replace("\n", " ")
 
 
-def _md_flow(flow: FlowPlan) -> list[str]:
-    counts = ", ".join(
-        f"{sum(c.action is a for c in flow.changes)} {a.value}"
-        for a in Action
-        if any(c.action is a for c in flow.changes)
-    )
-    lines = [
-        f"<details open><summary><b>{flow.spec.name}</b> ({flow.live.region}): "
-        f"{counts or 'no changes'}</summary>",
+def _md_size(lines: list[str]) -> int:
+    return sum(len(line.encode()) + 1 for line in lines)
+
+
+def _md_counts(flow: FlowPlan) -> str:
+    counts = [(a, sum(c.action is a for c in flow.changes)) for a in Action]
+    return ", ".join(f"{n} {a.value}" for a, n in counts if n) or "no changes"
+
+
+def _md_rows(change: OutputChange) -> list[str]:
+    """The table rows of one change: never split, so a cut falls between changes."""
+    label = f"{SYMBOLS[change.action]} {change.action.value}"
+    if change.adopt:
+        label += " (adopt)"
+    if change.action in NOTES:
+        label += f"<br><sub>{_md(NOTES[change.action])}</sub>"
+    rows = []
+    fields: list[FieldChange | None] = [*_visible_fields(change)] or [None]
+    for field in fields:
+        path = "" if field is None else f"`{_md(field.path)}`"
+        detail = "" if field is None else _md(_field_text(change, field))
+        rows.append(f"| {label} | `{_md(change.output)}` | {path} | {detail} |")
+        label = ""
+    return rows
+
+
+def _md_flow(flow: FlowPlan, room: int) -> tuple[list[str], int]:
+    """One flow's collapsible section in at most `room` bytes, and how many of its
+    changes it shows. Whole changes only, and the section is always closed; an
+    empty list when not even its heading and one change fit."""
+    state = " open" if flow.changes else ""
+    head = [
+        f"<details{state}><summary><b>{_md(flow.spec.name)}</b> ({_md(flow.live.region)}): "
+        f"{_md_counts(flow)}</summary>",
         "",
     ]
+    tail = [f"- unmanaged `{_md(name)}`: left alone" for name in flow.unmanaged]
+    tail += [f"- protected `{_md(name)}`: never touched" for name in flow.protected]
+    tail += ["", "</details>", ""]
     if flow.changes:
-        lines += ["| action | output | field | change |", "|---|---|---|---|"]
-        for change in flow.changes:
-            label = f"{SYMBOLS[change.action]} {change.action.value}"
-            if change.adopt:
-                label += " (adopt)"
-            fields: list[FieldChange | None] = [*_visible_fields(change)] or [None]
-            for field in fields:
-                detail = "" if field is None else _md(_field_text(change, field))
-                path = "" if field is None else f"`{field.path}`"
-                lines.append(f"| {label} | `{change.output}` | {path} | {detail} |")
-                label = ""
-        lines.append("")
-    for name in flow.unmanaged:
-        lines.append(f"- unmanaged `{name}`: left alone")
-    for name in flow.protected:
-        lines.append(f"- protected `{name}`: never touched")
-    lines += ["", "</details>", ""]
-    return lines
+        head += MD_TABLE_HEAD
+        tail.insert(0, "")
+    room -= _md_size(head) + _md_size(tail)
+    body: list[str] = []
+    shown = 0
+    for change in flow.changes:
+        rows = _md_rows(change)
+        room -= _md_size(rows)
+        if room < 0:
+            break
+        body += rows
+        shown += 1
+    if room < 0 and not body:
+        return [], 0
+    return head + body + tail, shown
 
 
-def markdown(plan: Plan) -> str:
-    lines = [f"**{summary_line(plan)}**", ""]
+def _md_cut_note(left: int, total: int) -> list[str]:
+    return [
+        f"> **Cut here:** {left} of {total} changes are not shown, to stay within GitHub's "
+        f"{GITHUB_BODY_LIMIT:,}-character limit. See the workflow run's job summary or its "
+        "plan artifact for the full plan.",
+        "",
+    ]
+
+
+def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
+    """The plan for a pull request comment, an issue or a job summary: a one-line
+    summary, then one collapsible section per flow. A plan longer than `limit`
+    bytes is cut between two changes, with a note saying how many are left out."""
+    head = [f"**{_md(summary_line(plan))}**", ""]
+    full = "\n".join(head + [line for f in plan.flows for line in _md_flow(f, sys.maxsize)[0]])
+    if len(full.encode()) <= limit:
+        return full
+    total = len(plan.changes)
+    lines = list(head)
+    room = limit - _md_size(head) - _md_size(_md_cut_note(total, total))
+    shown = 0
     for flow in plan.flows:
-        lines += _md_flow(flow)
-    return "\n".join(lines)
+        section, count = _md_flow(flow, room)
+        lines += section
+        room -= _md_size(section)
+        shown += count
+        if not section or count < len(flow.changes):
+            break
+    return "\n".join(lines + _md_cut_note(total - shown, total))
 
 
 def result_line(result: Result) -> str:
