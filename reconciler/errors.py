@@ -76,5 +76,9 @@ class FlowNotFound(ReconcilerError):
         super().__init__(f"flow {name!r} not found in {region}")
 
 
+class FlowNotReady(ReconcilerError):
+    """The flow stayed busy (UPDATING, STARTING, ...) past the wait, or is unusable."""
+
+
 class Refused(ReconcilerError):
     """The user (or the lack of a terminal) declined to apply."""

@@ -164,12 +164,17 @@ def _plan_flow(spec: FlowSpec, wanted: Mapping[str, DesiredOutput], live: LiveFl
     return FlowPlan(spec, live, tuple(changes), tuple(unmanaged), tuple(protected))
 
 
-def _compare(flow: str, want: DesiredOutput, got: LiveOutput) -> OutputChange | None:
-    diffs = tuple(
-        FieldChange(path, got.fields.get(path), value)
-        for path, value in _ordered(want.fields)
-        if not _same(got.fields.get(path), value)
+def differences(want: Fields, got: Fields) -> tuple[FieldChange, ...]:
+    """The fields of `want` that `got` does not match, in display order."""
+    return tuple(
+        FieldChange(path, got.get(path), value)
+        for path, value in _ordered(want)
+        if not _same(got.get(path), value)
     )
+
+
+def _compare(flow: str, want: DesiredOutput, got: LiveOutput) -> OutputChange | None:
+    diffs = differences(want.fields, got.fields)
     if any(d.path in REPLACE_PATHS for d in diffs):
         return OutputChange(
             Action.REPLACE, flow, want.name, diffs, desired=want, live=got, adopt=not got.managed

@@ -1,9 +1,12 @@
 """Fault injection for in-process tests, at botocore's transport boundary.
 
-A `Faults` object sits in front of moto (the same `before-send` hook moto
-uses): for the operations it is told about it answers with an AWS error, or
-lets moto apply the request and then drops the response, the worst case for a
-client (the change happened, but the caller saw a connection error).
+A `Faults` object takes the place of moto's own `before-send` hook (botocore
+calls every before-send handler and keeps the first answer, so it must replace
+moto's rather than run ahead of it): for the operations it is told about it
+answers with an AWS error without applying the request, or lets moto apply it
+and then drops the response, the worst case for a client (the change happened,
+but the caller saw a connection error). Everything else goes to moto as usual.
+Clients created inside `injected(...)` get it.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ class Faults:
         _, service, operation = event_name.split(".")[:3]
         kind = self.plan(service, operation)
         if kind is None:
-            return None
+            return botocore_stubber(event_name, request, **kwargs)
         self.injected.append((service, operation, kind))
         if kind == "drop":
             botocore_stubber(event_name, request, **kwargs)  # moto applies it...
@@ -60,12 +63,13 @@ class Faults:
 @contextmanager
 def injected(plan: Callable[[str, str], str | None]) -> Iterator[Faults]:
     faults = Faults(plan)
-    entry = ("before-send", faults)
-    BUILTIN_HANDLERS.insert(0, entry)  # ahead of moto's own stubber
+    moto_entry = ("before-send", botocore_stubber)
+    index = BUILTIN_HANDLERS.index(moto_entry)
+    BUILTIN_HANDLERS[index] = ("before-send", faults)
     try:
         yield faults
     finally:
-        BUILTIN_HANDLERS.remove(entry)
+        BUILTIN_HANDLERS[index] = moto_entry
 
 
 def always(service: str, operation: str, kind: str) -> Callable[[str, str], str | None]:

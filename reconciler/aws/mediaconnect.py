@@ -7,16 +7,25 @@ the only writes are to flow outputs.
 from __future__ import annotations
 
 import functools
+import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from reconciler.aws.clients import Clients
+from reconciler.errors import FlowNotReady
 from reconciler.models import LiveFlow, LiveOutput
 from reconciler.outputs import MANAGED_TAG, live_fields
 
 T = TypeVar("T")
 SERVICE = "mediaconnect"
+
+# Output changes can leave a flow UPDATING for a while; the next change to it
+# waits (polling DescribeFlow) until it settles, up to the timeout.
+READY, BUSY = frozenset({"ACTIVE", "STANDBY"}), frozenset({"UPDATING", "STARTING", "STOPPING"})
+WAIT_DELAY_SECONDS = float(os.environ.get("RECONCILE_FLOW_WAIT_DELAY", "3"))
+WAIT_TIMEOUT_SECONDS = float(os.environ.get("RECONCILE_FLOW_WAIT_TIMEOUT", "300"))
 
 # Tag look-ups are one call per output; a few at a time stays well inside
 # MediaConnect's 5 requests/s steady rate (burst 30), and botocore retries 429s.
@@ -76,6 +85,28 @@ class MediaConnect:
                 for o in raw
             ),
         )
+
+    def ready_flow(self, region: str, arn: str) -> LiveFlow:
+        """The flow once it is ACTIVE or STANDBY (no tag look-ups).
+
+        Raises NotFound if it is gone, FlowNotReady if it is DELETING or in
+        ERROR, or still busy after WAIT_TIMEOUT_SECONDS.
+        """
+        deadline = time.monotonic() + WAIT_TIMEOUT_SECONDS
+        while True:
+            flow = self.describe_flow(region, arn, tags_for=lambda name: False)
+            if flow.status in READY:
+                return flow
+            if flow.status not in BUSY:
+                raise FlowNotReady(
+                    f"flow {flow.name!r} is {flow.status}; nothing more is changed on it"
+                )
+            if time.monotonic() + WAIT_DELAY_SECONDS > deadline:
+                raise FlowNotReady(
+                    f"flow {flow.name!r} is still {flow.status} after {WAIT_TIMEOUT_SECONDS:g} s; "
+                    "run apply again once it settles"
+                )
+            time.sleep(WAIT_DELAY_SECONDS)
 
     def is_managed(self, region: str, resource_arn: str) -> bool:
         tags = self._call(region, "ListTagsForResource", ResourceArn=resource_arn)["Tags"]
