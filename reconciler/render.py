@@ -115,7 +115,12 @@ def _plain(value: Value) -> Any:
 
 
 def as_json(plan: Plan) -> str:
-    document = {
+    return json.dumps(plan_document(plan), indent=2) + "\n"
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """The plan as plain JSON-ready data; sensitive fields carry no value."""
+    return {
         "summary": plan.summary(),
         "changes": [
             {
@@ -130,7 +135,6 @@ def as_json(plan: Plan) -> str:
         "unmanaged": [{"flow": f.spec.name, "output": n} for f in plan.flows for n in f.unmanaged],
         "protected": [{"flow": f.spec.name, "output": n} for f in plan.flows for n in f.protected],
     }
-    return json.dumps(document, indent=2) + "\n"
 
 
 # GitHub refuses a comment or an issue body longer than 65,536 characters. The
@@ -207,8 +211,8 @@ def _md_flow(flow: FlowPlan, room: int) -> tuple[list[str], int]:
 def _md_cut_note(left: int, total: int) -> list[str]:
     return [
         f"> **Cut here:** {left} of {total} changes are not shown, to stay within GitHub's "
-        f"{GITHUB_BODY_LIMIT:,}-character limit. See the workflow run's job summary or its "
-        "plan artifact for the full plan.",
+        f"{GITHUB_BODY_LIMIT:,}-character limit. The workflow run's job summary and artifacts "
+        "hold the full plan.",
         "",
     ]
 

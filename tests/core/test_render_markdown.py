@@ -138,8 +138,8 @@ def test_a_plan_too_big_for_a_comment_is_cut_between_changes_with_a_note():
     assert 0 < len(shown) < total
     assert (
         f"> **Cut here:** {total - len(shown)} of {total} changes are not shown, to stay "
-        "within GitHub's 65,536-character limit. See the workflow run's job summary or its "
-        "plan artifact for the full plan."
+        "within GitHub's 65,536-character limit. The workflow run's job summary and artifacts "
+        "hold the full plan."
     ) in md
     # Cut cleanly: every section closed, every row whole, every shown change complete
     # (an addition shows Protocol, Destination, Port, application, key, TLS, status

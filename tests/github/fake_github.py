@@ -1,0 +1,156 @@
+"""A local fake of the few GitHub REST endpoints the workflow scripts call:
+one repository's issues and their comments, paginated like GitHub (`Link`
+headers), behind a bearer token. Every request is recorded.
+
+It listens on 127.0.0.1 on a free port, in a thread, and stops with its context.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+TOKEN = "ghs_fake_token_for_tests"
+REPO = "acme/streams"
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    body: Any
+
+
+@dataclass
+class FakeGitHub:
+    page_size: int = 100  # the most items one page holds, whatever per_page asks
+    issues: dict[int, dict[str, Any]] = field(default_factory=dict)
+    comments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    requests: list[Request] = field(default_factory=list)
+    next_link_host: str | None = None  # a hostile Link header, for one test
+    url: str = ""
+
+    # --- set-up, as people and earlier runs would have left things -----------
+
+    def add_issue(self, body: str, labels=("drift",), state="open", pull_request=False) -> int:
+        number = len(self.issues) + 1
+        issue = {"number": number, "title": "t", "body": body, "state": state}
+        issue["labels"] = [{"name": name} for name in labels]
+        if pull_request:
+            issue["pull_request"] = {"url": "..."}
+        self.issues[number] = issue
+        return number
+
+    def add_comment(self, issue: int, body: str, user: str = "someone") -> int:
+        comment_id = 1000 + len(self.comments)
+        self.comments[comment_id] = {
+            "id": comment_id,
+            "issue": issue,
+            "body": body,
+            "user": {"login": user},
+        }
+        return comment_id
+
+    def comments_on(self, issue: int) -> list[dict[str, Any]]:
+        return [c for c in self.comments.values() if c["issue"] == issue]
+
+    @property
+    def writes(self) -> list[Request]:
+        return [r for r in self.requests if r.method != "GET"]
+
+    # --- the endpoints ---------------------------------------------------------
+
+    def handle(self, method: str, target: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+        url = urlsplit(target)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        base = f"/repos/{REPO}"
+        if m := re.fullmatch(rf"{base}/issues/(\d+)/comments", url.path):
+            issue = int(m[1])
+            if issue not in self.issues:
+                return 404, {"message": "Not Found"}, {}
+            if method == "GET":
+                return self._page(url.path, query, self.comments_on(issue))
+            if method == "POST":
+                comment_id = self.add_comment(issue, body["body"], user="github-actions[bot]")
+                return 201, self.comments[comment_id], {}
+        if (m := re.fullmatch(rf"{base}/issues/comments/(\d+)", url.path)) and method == "PATCH":
+            comment = self.comments[int(m[1])]
+            comment["body"] = body["body"]
+            return 200, comment, {}
+        if url.path == f"{base}/issues":
+            if method == "GET":
+                found = [
+                    i
+                    for i in self.issues.values()
+                    if i["state"] == query.get("state", "open")
+                    and (
+                        "labels" not in query
+                        or query["labels"] in {label["name"] for label in i["labels"]}
+                    )
+                ]
+                found.sort(key=lambda i: i["number"], reverse=query.get("direction") != "asc")
+                return self._page(url.path, query, found)
+            if method == "POST":
+                number = self.add_issue(body["body"], labels=body.get("labels", []))
+                self.issues[number]["title"] = body["title"]
+                return 201, self.issues[number], {}
+        if (m := re.fullmatch(rf"{base}/issues/(\d+)", url.path)) and method == "PATCH":
+            issue = self.issues[int(m[1])]
+            issue.update(body)
+            return 200, issue, {}
+        return 404, {"message": "Not Found"}, {}
+
+    def _page(self, path: str, query: dict[str, str], items: list[Any]):
+        size = min(int(query.get("per_page", 30)), self.page_size)
+        page = int(query.get("page", 1))
+        headers = {}
+        if page * size < len(items):
+            host = self.next_link_host or self.url
+            rest = "&".join(f"{k}={v}" for k, v in query.items() if k != "page")
+            headers["Link"] = f'<{host}{path}?{rest}&page={page + 1}>; rel="next"'
+        return 200, items[(page - 1) * size : page * size], headers
+
+    # --- the server ------------------------------------------------------------
+
+    def __enter__(self) -> FakeGitHub:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length)) if length else None
+                fake.requests.append(Request(self.command, self.path, body))
+                if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                    status, payload, headers = 401, {"message": "Bad credentials"}, {}
+                else:
+                    status, payload, headers = fake.handle(self.command, self.path, body)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                for name, value in {**headers, "Content-Type": "application/json"}.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PATCH = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
