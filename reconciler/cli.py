@@ -153,3 +153,6 @@ def apply(state_dir: Path, auto_approve: bool) -> int:
     report = app.apply(result, aws, on_result=lambda r: click.echo(render.result_line(r)))
     click.echo(render.apply_text(report), nl=False)
     return EXIT_OK if report.ok else EXIT_ERROR
+
+
+from reconciler import cli_ops  # noqa: E402,F401

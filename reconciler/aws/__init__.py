@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reconciler.aws.clients import Clients
+from reconciler.aws.cloudwatch import CloudWatch
 from reconciler.aws.mediaconnect import MediaConnect
 from reconciler.aws.secretstores import SecretStores
 
@@ -18,3 +19,4 @@ class Aws:
     def __post_init__(self) -> None:
         self.mediaconnect = MediaConnect(self.clients)
         self.secrets = SecretStores(self.clients)
+        self.cloudwatch = CloudWatch(self.clients)
