@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler import app, logs, render
+from reconciler import app, legacy, logs, render
 from reconciler.aws import Aws
 from reconciler.errors import ReconcilerError, Refused, StateErrors
 from reconciler.logs import redact
@@ -108,12 +108,21 @@ def validate(state_dir: Path) -> int:
     is_flag=True,
     help="Exit 0 with no changes, 1 on error, 2 when there are changes.",
 )
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also save the plan, for `reconcile apply FILE` (holds no secret values).",
+)
 @handle_errors
-def plan(state_dir: Path, fmt: str, detailed_exitcode: bool) -> int:
+def plan(state_dir: Path, fmt: str, detailed_exitcode: bool, out_file: Path | None) -> int:
     """Show the per-output adds, updates and removals that would make AWS match git."""
-    result = app.plan(state_dir, Aws(), os.environ)
-    click.echo(render.RENDERERS[fmt](result), nl=False)
-    return EXIT_CHANGES if detailed_exitcode and result.has_changes else EXIT_OK
+    planned = app.compute(state_dir, Aws(), os.environ)
+    click.echo(render.RENDERERS[fmt](planned.plan), nl=False)
+    if out_file is not None:
+        app.save_plan(planned, out_file, state_dir, os.environ)
+        click.echo(f"Saved the plan; apply it with: reconcile apply {out_file}", err=True)
+    return EXIT_CHANGES if detailed_exitcode and planned.plan.has_changes else EXIT_OK
 
 
 @main.command()
@@ -134,25 +143,63 @@ def drift(state_dir: Path, fmt: str) -> int:
 
 
 @main.command()
+@click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @state_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write a JSON audit report: caller, time, commit, plan fingerprint, every AWS call.",
+)
+@click.option("--sync-table", metavar="TABLE", help="Write output ARNs back to this legacy table.")
 @handle_errors
-def apply(state_dir: Path, auto_approve: bool) -> int:
-    """Plan, confirm, then make exactly the planned calls."""
+def apply(
+    plan_file: Path | None,
+    state_dir: Path,
+    auto_approve: bool,
+    report_file: Path | None,
+    sync_table: str | None,
+) -> int:
+    """Make exactly the planned calls.
+
+    With PLAN_FILE (from `plan --out`), apply that reviewed plan, and nothing at
+    all if the state files, a live flow or a stream key changed since it was made.
+    Without it, plan now, show the plan and ask before applying.
+    """
     aws = Aws()
-    result = app.plan(state_dir, aws, os.environ)
-    click.echo(render.text(result), nl=False)
-    if not result.has_changes:
-        return EXIT_OK
-    if not auto_approve:
-        if not stdin_is_terminal():
-            raise Refused("no terminal to confirm on; nothing was applied (use --auto-approve)")
-        if not click.confirm("Apply these changes?", default=False):
-            raise Refused("apply cancelled; nothing was applied")
-    click.echo("\nApplying:")
-    report = app.apply(result, aws, on_result=lambda r: click.echo(render.result_line(r)))
-    click.echo(render.apply_text(report), nl=False)
+    started = app.now()
+    if plan_file is not None:
+        saved = app.load_saved_plan(plan_file)
+        planned = app.recheck_saved_plan(saved, plan_file, state_dir, aws, os.environ)
+        click.echo(render.text(planned.plan), nl=False)
+    else:
+        planned = app.compute(state_dir, aws, os.environ)
+        click.echo(render.text(planned.plan), nl=False)
+        if planned.plan.has_changes and not auto_approve:
+            if not stdin_is_terminal():
+                raise Refused("no terminal to confirm on; nothing was applied (use --auto-approve)")
+            if not click.confirm("Apply these changes?", default=False):
+                raise Refused("apply cancelled; nothing was applied")
+    if planned.plan.has_changes:
+        click.echo("\nApplying:")
+    report = app.apply(planned.plan, aws, on_result=lambda r: click.echo(render.result_line(r)))
+    if planned.plan.has_changes:
+        click.echo(render.apply_text(report), nl=False)
+    if report_file is not None:
+        app.write_report(
+            report_file,
+            aws=aws,
+            planned=planned,
+            report=report,
+            state_dir=state_dir,
+            started=started,
+            plan_file=plan_file,
+        )
+    if sync_table:
+        legacy.sync_table(sync_table, report, aws.dynamodb, echo=click.echo)
     return EXIT_OK if report.ok else EXIT_ERROR
 
 
+import reconciler.cli_import  # noqa: E402,F401
 from reconciler import cli_ops  # noqa: E402,F401

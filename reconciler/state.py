@@ -9,6 +9,7 @@ error names its file and line. Nothing here touches the network.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -422,3 +423,15 @@ def _service_rule_errors(fields: Fields) -> list[str]:
     if protocol == "rtmp-push" and fields.get("RtmpPushSettings.ApplicationName") is None:
         problems.append("RtmpPushSettings.ApplicationName: required for rtmp-push outputs")
     return problems
+
+
+def state_fingerprint(root: Path) -> str:
+    """A digest of every state file's path and bytes: any edit changes it."""
+    digest = hashlib.sha256()
+    for folder in ("flows", "destinations"):
+        directory = root / folder
+        for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
+            digest.update(f"{folder}/{path.name}\0".encode())
+            digest.update(path.read_bytes())
+            digest.update(b"\0")
+    return f"sha256:{digest.hexdigest()}"

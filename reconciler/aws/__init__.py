@@ -6,8 +6,13 @@ from dataclasses import dataclass, field
 
 from reconciler.aws.clients import Clients
 from reconciler.aws.cloudwatch import CloudWatch
+from reconciler.aws.dynamodb import DynamoDb
 from reconciler.aws.mediaconnect import MediaConnect
+from reconciler.aws.medialive import MediaLive
+from reconciler.aws.parameters import Parameters
 from reconciler.aws.secretstores import SecretStores
+
+IDENTITY_REGION = "us-east-1"
 
 
 @dataclass
@@ -20,3 +25,12 @@ class Aws:
         self.mediaconnect = MediaConnect(self.clients)
         self.secrets = SecretStores(self.clients)
         self.cloudwatch = CloudWatch(self.clients)
+        # Migration only (`reconcile import`, `apply --sync-table`).
+        self.medialive = MediaLive(self.clients)
+        self.dynamodb = DynamoDb(self.clients)
+        self.parameters = Parameters(self.clients)
+
+    def identity(self) -> dict[str, str]:
+        """STS GetCallerIdentity: who is making these calls."""
+        found = self.clients.call("sts", IDENTITY_REGION, "GetCallerIdentity")
+        return {k: found[k] for k in ("Account", "Arn", "UserId")}

@@ -17,6 +17,8 @@ for by name.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import boto3
@@ -39,12 +41,30 @@ CLIENT_CONFIG = Config(
 DEFAULT_RETRY_MODE, DEFAULT_TOTAL_ATTEMPTS = "standard", 6
 
 
+@dataclass(frozen=True)
+class CallRecord:
+    """One AWS call as the audit report shows it: never its parameters, only
+    the resource it named (ARNs and names are not secret)."""
+
+    time: str
+    service: str
+    region: str
+    operation: str
+    resource: str | None
+    error: str | None  # AWS's error code, or None when it succeeded
+
+
+RESOURCE_PARAMETERS = ("OutputArn", "ResourceArn", "FlowArn", "ChannelId", "TableName")
+
+
 class Clients:
-    """boto3 clients for one account, any service and region, made on first use."""
+    """boto3 clients for one account, any service and region, made on first use.
+    `journal` lists every call made through them, in order."""
 
     def __init__(self, session: boto3.session.Session | None = None) -> None:
         self._session = session or boto3.session.Session()
         self._clients: dict[tuple[str, str], Any] = {}
+        self.journal: list[CallRecord] = []
 
     def client(self, service: str, region: str) -> Any:
         key = (service, region)
@@ -66,12 +86,39 @@ class Clients:
     def call(self, service: str, region: str, operation: str, **params: Any) -> Any:
         """Make one call. Secrets in `params` are revealed only here, on the way out."""
         method = getattr(self.client(service, region), _snake(operation))
-        return translated(operation, lambda: method(**reveal_all(params)))
+        return self._journaled(
+            service, region, operation, params, lambda: method(**reveal_all(params))
+        )
 
     def pages(self, service: str, region: str, operation: str, **params: Any) -> Iterator[Any]:
         """All pages of a paginated call, fetched before the first is returned."""
         paginator = self.client(service, region).get_paginator(_snake(operation))
-        return iter(translated(operation, lambda: list(paginator.paginate(**params))))
+        return iter(
+            self._journaled(
+                service, region, operation, params, lambda: list(paginator.paginate(**params))
+            )
+        )
+
+    def _journaled(
+        self,
+        service: str,
+        region: str,
+        operation: str,
+        params: dict[str, Any],
+        call: Callable[[], T],
+    ) -> T:
+        resource = next((str(params[p]) for p in RESOURCE_PARAMETERS if p in params), None)
+        if operation == "AddFlowOutputs":
+            names = ",".join(str(o.get("Name")) for o in params.get("Outputs", []))
+            resource = f"{resource} outputs={names}"
+        started = datetime.now(UTC).isoformat(timespec="milliseconds")
+        try:
+            result = translated(operation, call)
+        except AwsError as e:
+            self.journal.append(CallRecord(started, service, region, operation, resource, e.code))
+            raise
+        self.journal.append(CallRecord(started, service, region, operation, resource, None))
+        return result
 
 
 def translated(operation: str, call: Callable[[], T]) -> T:

@@ -1,0 +1,168 @@
+"""Saved plans: what a reviewer approved, and proof it still applies.
+
+A saved plan holds the changes (as `plan --format json` shows them), the flows
+and git commit it was made from, and fingerprints of everything it depended
+on: the state files, each live flow, the plan itself, and each stream key.
+It holds no secret value: keys appear as their reference plus a keyed
+fingerprint (HMAC-SHA256 under a random per-plan salt, and under
+RECONCILE_PLAN_KEY too when that is set, so that a fingerprint cannot be tested
+against guesses without it). At apply, everything is read again and every
+fingerprint must match, or nothing is written.
+
+Purely computational: building and checking documents; no I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.models import DesiredOutput, LiveFlow, State, Struct, thaw
+from reconciler.planner import Plan
+from reconciler.render import plan_document
+from reconciler.secrets import Secret
+
+FORMAT = "mediaconnect-reconciler/plan"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """Keyed fingerprints of secret values."""
+
+    salt: bytes
+    pepper: bytes = b""
+
+    def digest(self, secret: Secret) -> str:
+        mac = hmac.new(self.salt + self.pepper, secret.reveal().encode(), hashlib.sha256)
+        return f"hmac-sha256:{mac.hexdigest()}"
+
+
+def _canonical(value: Any, keyed: Keyed) -> Any:
+    if isinstance(value, Secret):
+        return {"secret": keyed.digest(value)}
+    if isinstance(value, Struct):
+        return _canonical(thaw(value), keyed)
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v, keyed) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v, keyed) for v in value]
+    return value
+
+
+def _sha256(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return f"sha256:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def flow_fingerprint(live: LiveFlow, keyed: Keyed) -> str:
+    """Everything about the flow's outputs a plan depends on (not its status)."""
+    outputs = [
+        [o.name, o.arn, o.managed, o.entitlement_arn, _canonical(dict(o.fields), keyed)]
+        for o in sorted(live.outputs, key=lambda o: o.name)
+    ]
+    return _sha256([live.name, live.arn, outputs])
+
+
+def plan_fingerprint(plan: Plan, keyed: Keyed) -> str:
+    changes = [
+        [
+            c.action.value,
+            c.flow,
+            c.output,
+            c.adopt,
+            [[f.path, _canonical(f.before, keyed), _canonical(f.after, keyed)] for f in c.fields],
+        ]
+        for c in plan.changes
+    ]
+    return _sha256(changes)
+
+
+def secret_entries(
+    state: State, desired: Iterable[DesiredOutput], keyed: Keyed
+) -> list[dict[str, str]]:
+    """One entry per resolved stream key: where it goes, its reference, its fingerprint."""
+    specs = {(d.flow, d.name): d for d in state.destinations}
+    entries = []
+    for output in desired:
+        spec = specs[output.flow, output.name]
+        if spec.stream_key is None or spec.stream_key_path is None:
+            continue
+        value = output.fields[spec.stream_key_path]
+        assert isinstance(value, Secret)
+        entries.append(
+            {
+                "flow": output.flow,
+                "output": output.name,
+                "field": spec.stream_key_path,
+                "reference": spec.stream_key.describe(),
+                "fingerprint": keyed.digest(value),
+            }
+        )
+    return entries
+
+
+def document(
+    plan: Plan,
+    *,
+    keyed: Keyed,
+    state_fingerprint: str,
+    secrets: list[dict[str, str]],
+    git: Mapping[str, Any] | None,
+    created: str,
+) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "created": created,
+        "git": git,
+        "salt": keyed.salt.hex(),
+        "keyed_with_plan_key": bool(keyed.pepper),
+        "state_fingerprint": state_fingerprint,
+        "flows": [
+            {
+                "name": f.spec.name,
+                "region": f.live.region,
+                "arn": f.live.arn,
+                "fingerprint": flow_fingerprint(f.live, keyed),
+            }
+            for f in plan.flows
+        ],
+        "plan_fingerprint": plan_fingerprint(plan, keyed),
+        "secrets": secrets,
+        **plan_document(plan),
+    }
+
+
+def problems(
+    saved: Mapping[str, Any],
+    *,
+    plan: Plan,
+    keyed: Keyed,
+    state_fingerprint: str,
+    secrets: list[dict[str, str]],
+) -> list[str]:
+    """Why `saved` no longer describes what applying would do (empty: it does)."""
+    found = []
+    if saved["state_fingerprint"] != state_fingerprint:
+        found.append("the state files changed since the plan was made")
+    now = {(s["flow"], s["output"]): s for s in secrets}
+    for entry in saved["secrets"]:
+        current = now.get((entry["flow"], entry["output"]))
+        if current is None or current["fingerprint"] != entry["fingerprint"]:
+            found.append(
+                f"the stream key of {entry['flow']}/{entry['output']} ({entry['reference']}) "
+                "changed since the plan was made"
+            )
+    live = {f.spec.name: f.live for f in plan.flows}
+    for flow in saved["flows"]:
+        current_flow = live.get(flow["name"])
+        if current_flow is None or flow_fingerprint(current_flow, keyed) != flow["fingerprint"]:
+            found.append(f"flow {flow['name']!r} changed since the plan was made")
+    if not found and saved["plan_fingerprint"] != plan_fingerprint(plan, keyed):
+        found.append("the changes no longer match the saved plan")
+    return found
