@@ -1,0 +1,407 @@
+"""Migration: existing destinations turned into destination documents.
+
+Three sources, one result type. Live MediaConnect outputs (`LiveOutput`), the
+RTMP outputs of a MediaLive channel (its DescribeChannel response) and the rows
+of the legacy DynamoDB table each become a `Candidate` (the document for
+`state/destinations/NAME.yaml`, plus the stream key to store, if any) or a
+`Skipped` with the reason.
+
+Purely computational: no files, no AWS. A document never holds a stream key:
+the key travels beside it as a `Secret`, and the document holds only the
+`{ssm: ...}` reference where it is (to be) stored.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+import yaml
+
+from reconciler.models import Fields, LiveOutput, Value, freeze, thaw, unflatten
+from reconciler.outputs import TLS_PUBLIC, UrlError, parse_url
+from reconciler.secrets import Secret, SsmRef
+
+SCHEMA_LINE = "# yaml-language-server: $schema=../../schemas/{kind}.schema.json\n"
+
+# Where `--store-keys` puts keys unless told otherwise:
+# /streaming/FLOW/OUTPUT/stream-key (the form `validate` suggests, per flow).
+DEFAULT_KEY_PREFIX = "/streaming"
+
+# The destination schema's `name` pattern (tests check they agree).
+OUTPUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+
+# The field a protocol's stream key fills, as `stream_key` in a file sets it.
+# An srt-caller StreamId is treated as a key: SRT ingest usually carries one there.
+KEY_PATHS = {"rtmp-push": "RtmpPushSettings.StreamName", "srt-caller": "StreamId"}
+
+# Legacy table attributes with a field of their own; the rest go to `metadata`.
+TABLE_FIELDS = ("name", "platform", "rtmp_url", "stream_key_param", "enabled")
+# Attribute names that look like credentials: never copied into a file.
+CREDENTIAL_NAME = re.compile(r"key|password|passphrase|secret|token", re.I)
+
+_URL_SAFE = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@-]+$")
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A destination document ready to be written, and its stream key."""
+
+    name: str
+    source: str  # what it came from, for the report: "output 'NYC'", "row destination_id=7"
+    document: dict[str, Any]  # plain YAML data; never a key
+    key: Secret | None = None  # the key to store at `key_parameter` (`--store-keys`)
+    key_parameter: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Skipped:
+    name: str  # as the source calls it
+    source: str
+    reason: str
+
+
+Converted = Candidate | Skipped
+
+
+def key_parameter(prefix: str, flow: str, output: str) -> str:
+    """The SSM parameter name for an output's stream key: PREFIX/FLOW/OUTPUT/stream-key."""
+    return f"/{prefix.strip('/')}/{flow}/{output}/stream-key".replace("//", "/")
+
+
+def output_name(name: str) -> str | None:
+    """`name` if it is a valid output name, else a slug of it (None if nothing is left)."""
+    if OUTPUT_NAME.match(name):
+        return name
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9_-]+", "-", ascii_name.lower())
+    slug = re.sub(r"-{2,}", "-", slug).strip("-_")[:128].rstrip("-_")
+    return slug if OUTPUT_NAME.match(slug) else None
+
+
+def flow_document(name: str, region: str, arn: str | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = {"name": name, "region": region}
+    if arn:
+        document["arn"] = arn
+    return {**document, "prune": False, "protected": []}
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, which knows no Secret: a key cannot slip into a file."""
+
+
+class _Inline(dict[str, Any]):
+    """A mapping written on one line, like `stream_key: {ssm: /path}`."""
+
+
+_Dumper.add_representer(
+    _Inline, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, True)
+)
+
+
+def yaml_text(document: Mapping[str, Any], kind: str) -> str:
+    """The file text: the schema line, then the document in block style."""
+    data = {k: _Inline(v) if k == "stream_key" else v for k, v in document.items()}
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return SCHEMA_LINE.format(kind=kind) + body
+
+
+# --- URLs: the inverse of outputs.parse_url ---------------------------------------
+
+
+def url_of(fields: Fields) -> str | None:
+    """The destination URL that `parse_url` turns back into these fields' protocol,
+    host, port, application (and SRT latency or Zixi stream ID), or None where a
+    URL cannot say them. Fields a URL does not carry are the caller's to keep."""
+    protocol, host, port = fields.get("Protocol"), fields.get("Destination"), fields.get("Port")
+    if not isinstance(host, str) or not host or isinstance(port, bool) or not isinstance(port, int):
+        return None
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    if protocol == "rtmp-push":
+        app = fields.get("RtmpPushSettings.ApplicationName")
+        if not isinstance(app, str) or not app.strip("/"):
+            return None
+        tls = fields.get("RtmpPushSettings.TlsEncryption") == freeze(TLS_PUBLIC)
+        return f"{'rtmps' if tls else 'rtmp'}://{where}/{app}"
+    if protocol == "srt-caller":
+        latency = fields.get("MinLatency")
+        query = f"?latency={latency}" if type(latency) is int and latency >= 0 else ""
+        return f"srt://{where}{query}"
+    if protocol == "zixi-push":
+        stream_id = fields.get("StreamId")
+        text = stream_id.reveal() if isinstance(stream_id, Secret) else stream_id
+        return f"zixi://{where}/{text}" if isinstance(text, str) and _URL_SAFE.match(text) else None
+    if protocol in ("rist", "rtp", "udp"):
+        return f"{protocol}://{where}"
+    return None
+
+
+def _target(fields: Fields) -> dict[str, Any]:
+    """`url` (or `protocol`) and `settings` that `state` turns back into `fields`:
+    whatever the URL does not say exactly goes to `settings`, in request names."""
+    url = url_of(fields)
+    implied: dict[str, Value] = {"Protocol": fields.get("Protocol")}
+    if url is not None:
+        try:
+            implied = dict(parse_url(url).fields)
+        except UrlError:
+            url = None
+        if any(v is not None and p not in fields for p, v in implied.items()):
+            url, implied = None, {"Protocol": fields.get("Protocol")}
+    rest = {p: v for p, v in fields.items() if not _same(implied.get(p, _MISSING), v)}
+    target: dict[str, Any] = {"url": url} if url else {"protocol": fields.get("Protocol")}
+    settings = unflatten({p: _revealed(v) for p, v in rest.items()})
+    if settings:
+        target["settings"] = settings
+    return target
+
+
+def _same(implied: Any, live: Value) -> bool:
+    if implied is _MISSING:
+        return False
+    return bool(live == implied)  # Secret.__eq__ compares a Secret with its text
+
+
+def _revealed(value: Value) -> Value:
+    # Only identifiers that are not keys reach here (zixi or listener StreamIds):
+    # the keys were taken out first.
+    return value.reveal() if isinstance(value, Secret) else value
+
+
+# --- live MediaConnect outputs -------------------------------------------------------
+
+
+def from_live_output(output: LiveOutput, *, flow: str, key_prefix: str) -> Converted:
+    """One live output as a destination that plans to no change of any setting."""
+    source = f"output {output.name!r}"
+    if output.entitlement_arn:
+        return Skipped(
+            output.name,
+            source,
+            f"created by entitlement {output.entitlement_arn}; it belongs to the entitlement "
+            "(revoke it there), not to a destination file",
+        )
+    name = output.name
+    if not OUTPUT_NAME.match(name):
+        return Skipped(
+            name,
+            source,
+            "its name is not a valid destination name (letters, digits, - and _; up to 128)",
+        )
+    rest = dict(output.fields)
+    protocol = rest.get("Protocol")
+    if not isinstance(protocol, str):
+        return Skipped(name, source, "has no protocol")
+    key_path = KEY_PATHS.get(protocol)
+    key = rest.pop(key_path, None) if key_path else None
+    description = rest.pop("Description", "")
+    status = rest.pop("OutputStatus", "ENABLED")
+    document: dict[str, Any] = {"name": name, "flow": flow, **_target(rest)}
+    if not isinstance(key, Secret) or not key.reveal():
+        key = None  # an RTMP output without a key is refused by `validate`, and reported
+    parameter = key_parameter(key_prefix, flow, name) if key else None
+    if parameter:
+        document["stream_key"] = SsmRef(parameter).as_yaml()
+    document["enabled"] = status != "DISABLED"
+    if description:
+        document["description"] = description
+    return Candidate(name, source, document, key, parameter)
+
+
+# --- MediaLive RTMP outputs ------------------------------------------------------------
+
+
+def from_medialive(
+    channel: Mapping[str, Any], *, flow: str, key_prefix: str, enabled: bool
+) -> list[Converted]:
+    """Each RTMP output of a DescribeChannel response as a destination on `flow`.
+
+    The URL and key come from the channel `Destinations` entry the output refers
+    to (pipeline 0's; a different pipeline 1 endpoint is noted, not imported).
+    `enabled` is what the files say: false lets the MediaConnect output be
+    created before the channel's own RTMP output is removed, so one stream key
+    never has two publishers.
+    """
+    destinations = {d.get("Id"): d for d in channel.get("Destinations", [])}
+    results: list[Converted] = []
+    taken: dict[str, str] = {}
+    for group in channel.get("EncoderSettings", {}).get("OutputGroups", []):
+        if "RtmpGroupSettings" not in group.get("OutputGroupSettings", {}):
+            continue
+        for output in group.get("Outputs", []):
+            ref = output.get("OutputSettings", {}).get("RtmpOutputSettings", {})
+            ref = ref.get("Destination", {}).get("DestinationRefId")
+            raw_name = output.get("OutputName") or ref or "?"
+            result = _medialive_output(
+                raw_name, destinations.get(ref), flow=flow, key_prefix=key_prefix, taken=taken
+            )
+            if isinstance(result, Candidate):
+                taken[result.name] = result.source
+                metadata = {
+                    "medialive_channel": channel.get("Id"),
+                    "medialive_output_group": group.get("Name"),
+                    "medialive_output": output.get("OutputName"),
+                    "medialive_destination": ref,
+                }
+                document = {
+                    **result.document,
+                    "enabled": enabled,
+                    "metadata": {k: v for k, v in metadata.items() if v is not None},
+                }
+                result = replace(result, document=document)
+            results.append(result)
+    return results
+
+
+def _medialive_output(
+    raw_name: str,
+    destination: Mapping[str, Any] | None,
+    *,
+    flow: str,
+    key_prefix: str,
+    taken: Mapping[str, str],
+) -> Converted:
+    source = f"MediaLive output {raw_name!r}"
+    endpoints = (destination or {}).get("Settings") or []
+    if not endpoints:
+        return Skipped(raw_name, source, "its destination has no URL in the channel's Destinations")
+    first = endpoints[0]
+    if first.get("Username") or first.get("PasswordParam"):
+        return Skipped(
+            raw_name,
+            source,
+            "uses RTMP authentication (Username/PasswordParam), which MediaConnect cannot",
+        )
+    url = first.get("Url") or ""
+    try:
+        protocol = parse_url(url).fields["Protocol"]
+    except UrlError as e:
+        return Skipped(raw_name, source, f"unparseable URL: {e}")
+    if protocol != "rtmp-push":
+        return Skipped(raw_name, source, "its URL is not rtmp:// or rtmps://")
+    if not first.get("StreamName"):
+        return Skipped(
+            raw_name,
+            source,
+            "has no StreamName; if the key is part of its URL, split it into URL and "
+            "StreamName in the channel first",
+        )
+    name = output_name(raw_name)
+    if name is None:
+        return Skipped(raw_name, source, "its name cannot be made into an output name")
+    if name in taken:
+        return Skipped(raw_name, source, f"duplicate name {name!r} (also {taken[name]})")
+    notes = [f"named {name!r}"] if name != raw_name else []
+    if len(endpoints) > 1 and (
+        endpoints[1].get("Url") != url or endpoints[1].get("StreamName") != first["StreamName"]
+    ):
+        notes.append("pipeline 1 sends to another URL or key; only pipeline 0's is imported")
+    parameter = key_parameter(key_prefix, flow, name)
+    document = {"name": name, "flow": flow, "url": url, "stream_key": SsmRef(parameter).as_yaml()}
+    return Candidate(name, source, document, Secret(first["StreamName"]), parameter, tuple(notes))
+
+
+# --- the legacy DynamoDB table ------------------------------------------------------
+
+
+def from_table_rows(rows: Iterable[Mapping[str, Any]], *, flow: str) -> list[Converted]:
+    """Rows of `lunora-destinations` (decoded values) as destinations on `flow`.
+
+    name → `name` (slugified if it is not a valid output name, the original kept
+    in metadata), platform, rtmp_url → `url`, stream_key_param → `{ssm: ...}`,
+    enabled; every other attribute goes to `metadata` unchanged in meaning
+    (numbers exact, sets as sorted lists, binary as !!binary), except attributes
+    named like credentials, which are left out and noted.
+    """
+    results: list[Converted] = []
+    taken: dict[str, str] = {}
+    for row in sorted(rows, key=lambda r: (str(r.get("destination_id", "")), str(r.get("name")))):
+        result = _row(row, flow=flow, taken=taken)
+        if isinstance(result, Candidate):
+            taken[result.name] = result.source
+        results.append(result)
+    return results
+
+
+def _row(row: Mapping[str, Any], *, flow: str, taken: Mapping[str, str]) -> Converted:
+    ident = row.get("destination_id")
+    source = f"row destination_id={plain(ident)}" if ident is not None else "row without id"
+    raw_name = row.get("name")
+    if not isinstance(raw_name, str) or not raw_name.strip():
+        return Skipped("", source, "no name")
+    url = row.get("rtmp_url")
+    if not isinstance(url, str) or not url.strip():
+        return Skipped(raw_name, source, "no rtmp_url")
+    try:
+        parse_url(url)
+    except UrlError as e:
+        return Skipped(raw_name, source, f"unparseable rtmp_url: {e}")
+    enabled = _flag(row.get("enabled", True))
+    if enabled is None:
+        return Skipped(raw_name, source, "enabled is neither true nor false")
+    name = output_name(raw_name)
+    if name is None:
+        return Skipped(raw_name, source, f"name {raw_name!r} cannot be made into an output name")
+    if name in taken:
+        return Skipped(raw_name, source, f"duplicate name {name!r} (also {taken[name]})")
+    notes = [f"name {raw_name!r} → {name!r}"] if name != raw_name else []
+    document: dict[str, Any] = {"name": name, "flow": flow, "url": url}
+    param = row.get("stream_key_param")
+    if isinstance(param, str) and param:
+        document["stream_key"] = SsmRef(param).as_yaml()
+    document["enabled"] = enabled
+    if isinstance(row.get("platform"), str):
+        document["platform"] = row["platform"]
+    metadata: dict[str, Any] = {}
+    for attribute, value in row.items():
+        if attribute == "name":
+            if name != raw_name:
+                metadata["name"] = raw_name  # the dashboard's name, for matching later
+        elif attribute in ("rtmp_url", "enabled") or (
+            attribute in ("platform", "stream_key_param")
+            and {"platform": "platform", "stream_key_param": "stream_key"}[attribute] in document
+        ):
+            continue
+        elif CREDENTIAL_NAME.search(attribute) and not attribute.endswith(("_param", "_arn")):
+            notes.append(f"attribute {attribute!r} not copied: it looks like a credential")
+        else:
+            metadata[attribute] = plain(value)
+    if metadata:
+        document["metadata"] = metadata
+    return Candidate(name, source, document, notes=tuple(notes))
+
+
+def _flag(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if isinstance(value, Decimal | int) and value in (0, 1):
+        return bool(value)
+    return None
+
+
+def plain(value: Any) -> Any:
+    """A DynamoDB value in YAML's own types, faithfully: integral numbers as int,
+    others as float when that is exact and as a decimal string when not; sets
+    as sorted lists; binary as bytes (YAML !!binary)."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return int(value)
+        as_float = float(value)
+        return as_float if Decimal(repr(as_float)) == value else str(value)
+    if isinstance(value, set | frozenset):
+        return sorted((plain(v) for v in value), key=lambda v: (str(type(v)), v))
+    if isinstance(value, bytearray):
+        return bytes(value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return thaw(value)
