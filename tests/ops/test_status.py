@@ -8,6 +8,7 @@ import json
 import shutil
 import struct
 import subprocess
+import tempfile
 import zlib
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -213,13 +214,48 @@ def test_unreadable_metrics_leave_health_unknown_and_say_why(state_dir, live, mo
     assert " unknown " in youtube
 
 
+class FakeClients:
+    """Our AWS gateway, answering GetMetricData in two pages per call."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def pages(self, service, region, operation, MetricDataQueries, **params):
+        assert (service, operation, params["ScanBy"]) == (
+            "cloudwatch",
+            "GetMetricData",
+            "TimestampDescending",
+        )
+        self.calls.append(len(MetricDataQueries))
+        results = [
+            {"Id": q["Id"], "Values": [float(q["MetricStat"]["Metric"]["Dimensions"][0]["Value"])]}
+            for q in MetricDataQueries
+        ]
+        return iter([{"MetricDataResults": results}, {"MetricDataResults": results[:1]}])
+
+
+def test_metric_data_batches_500_queries_a_call_and_maps_results_back():
+    clients = FakeClients()
+    queries = [
+        status.MetricQuery("OutputBitrate", "Average", "OutputARN", str(i)) for i in range(1201)
+    ]
+    now = datetime.now(UTC)
+    values = CloudWatch(clients).metric_data(  # type: ignore[arg-type]
+        REGION, queries, start=now - timedelta(minutes=5), end=now, period=60
+    )
+    assert clients.calls == [500, 500, 201]
+    assert values[queries[7]] == (7.0,)
+    # A query's values continue on the next page.
+    assert values[queries[0]] == (0.0, 0.0) and values[queries[500]] == (500.0, 500.0)
+
+
 # --- the HTML page, in a real browser ---------------------------------------------
 
 
 def browser(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium package is needed (.ci/run installs it)"
-    profile = tmp_path / f"profile-{len(list(tmp_path.iterdir()))}"
+    profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)  # a fresh profile each run
     return subprocess.run(
         [
             chromium,
