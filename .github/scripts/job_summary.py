@@ -46,12 +46,12 @@ def run() -> None:
     parser.add_argument("--text", action="append", default=[], metavar="TITLE=FILE")
     args = parser.parse_args()
     markdown = None
-    if args.markdown is not None and args.markdown.exists():
+    if args.markdown is not None and args.markdown.is_file():
         markdown = args.markdown.read_text(encoding="utf-8")
     texts = []
     for spec in args.text:
         title, _, name = spec.partition("=")
-        if Path(name).exists():
+        if name and Path(name).is_file():
             texts.append((title, Path(name).read_text(encoding="utf-8")))
     with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
         summary.write(job_summary(markdown, texts))

@@ -104,6 +104,7 @@ def test_plan_with_changes_succeeds_says_so_and_passes_the_extra_args(tmp_path, 
         "--out",
         "plan.saved",
     ]
+    assert outputs["output-file"].endswith(".md")  # named for the artifact's reader
     assert Path(outputs["output-file"]).read_text() == "output of reconcile plan\n"
     assert "output of reconcile plan" in done.stdout  # also in the log
 

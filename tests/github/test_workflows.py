@@ -167,17 +167,25 @@ def test_pull_requests_from_forks_get_no_credentials_and_run_no_code_with_a_writ
     )
 
 
+def step(workflow: dict, job: str, step_id: str) -> dict:
+    return next(s for s in steps(workflow, job) if s.get("id") == step_id)
+
+
+def role(workflow: dict, job: str) -> str:
+    (credentials,) = [
+        s for s in steps(workflow, job) if "configure-aws-credentials" in s.get("uses", "")
+    ]
+    return credentials["with"]["role-to-assume"]
+
+
 def test_the_plan_goes_to_one_sticky_comment_and_the_job_summary():
     plan = load("plan.yml")
+    assert role(plan, "plan") == "${{ vars.RECONCILE_PLAN_ROLE_ARN }}"
+    assert step(plan, "plan", "plan")["uses"] == "./.github/actions/reconcile"
+    assert step(plan, "plan", "plan")["with"] == {"command": "plan", "format": "markdown"}
     commands = runs(plan, "plan")
-    assert (
-        "reconcile plan --state state --format markdown --detailed-exitcode > out/plan.md"
-        in commands
-    )
-    assert 'sticky_comment.py --pr "$PR" --name plan --body-file out/comment.md' in commands
-    assert "job_summary.py --markdown out/plan.md" in commands
-    role = next(s for s in steps(plan, "plan") if "configure-aws-credentials" in s.get("uses", ""))
-    assert role["with"]["role-to-assume"] == "${{ vars.RECONCILE_PLAN_ROLE_ARN }}"
+    assert 'sticky_comment.py --pr "$PR" --name plan --body-file "$comment"' in commands
+    assert 'job_summary.py --markdown "$PLAN" --text "Full plan (text)=$TEXT"' in commands
 
 
 def test_applies_never_overlap_are_never_cancelled_and_apply_the_saved_plan():
@@ -189,8 +197,15 @@ def test_applies_never_overlap_are_never_cancelled_and_apply_the_saved_plan():
     assert "environment" not in jobs["plan"]
     assert jobs["apply"]["environment"] == "production"
     assert jobs["apply"]["needs"] == "plan"
-    assert "--out out/plan.saved" in runs(apply, "plan")
-    assert "reconcile apply out/plan.saved --report out/report.json" in runs(apply, "apply")
+    assert jobs["apply"]["if"] == "needs.plan.outputs.changes == 'true'"
+    assert role(apply, "plan") == "${{ vars.RECONCILE_PLAN_ROLE_ARN }}"
+    assert role(apply, "apply") == "${{ vars.RECONCILE_APPLY_ROLE_ARN }}"
+    saved = "${{ runner.temp }}/plan.saved"
+    assert step(apply, "plan", "plan")["with"]["args"] == f"--out {saved}"
+    assert step(apply, "apply", "apply")["with"] == {
+        "command": "apply",
+        "args": "${{ runner.temp }}/saved/plan.saved --report ${{ runner.temp }}/report.json",
+    }
     uploads = {
         s["with"]["name"]: s
         for job in ("plan", "apply")
@@ -198,21 +213,15 @@ def test_applies_never_overlap_are_never_cancelled_and_apply_the_saved_plan():
         if "upload-artifact" in s.get("uses", "")
     }
     assert set(uploads) == {"plan", "apply-report"}
-    assert "out/report.json" in uploads["apply-report"]["with"]["path"]
-    assert uploads["apply-report"]["if"] == "${{ !cancelled() }}"  # a failed apply too
-    roles = [
-        s["with"]["role-to-assume"]
-        for job in ("plan", "apply")
-        for s in steps(apply, job)
-        if "configure-aws-credentials" in s.get("uses", "")
-    ]
-    assert roles == ["${{ vars.RECONCILE_PLAN_ROLE_ARN }}", "${{ vars.RECONCILE_APPLY_ROLE_ARN }}"]
+    assert saved in uploads["plan"]["with"]["path"]
+    assert "${{ runner.temp }}/report.json" in uploads["apply-report"]["with"]["path"]
+    assert uploads["apply-report"]["if"] == "${{ !cancelled() }}"  # a failed apply's too
 
 
 def test_drift_runs_on_a_schedule_and_on_demand_and_feeds_the_issue_script():
     drift = load("drift.yml")
     assert set(on(drift)) == {"schedule", "workflow_dispatch"}
-    check = next(s for s in steps(drift, "drift") if s.get("id") == "drift")
+    check = step(drift, "drift", "drift")
     assert check["uses"] == "./.github/actions/reconcile"
     assert check["with"] == {"command": "drift", "format": "markdown"}
     assert "drift_issue.py --exit-code" in runs(drift, "drift")
