@@ -225,11 +225,11 @@ def _with_enabled(path: Path, text: str, enabled: bool) -> str:
         lines[row] = lines[row][:column] + value + lines[row][match.end() :]
         return "".join(lines)
     indent = data.lc.key(next(iter(own)))[1] if own else 0
-    new_line = f"{' ' * indent}enabled: {value}\n"
+    newline = "\r\n" if "\r\n" in text else "\n"
+    new_line = f"{' ' * indent}enabled: {value}{newline}"
     following = [k for k in own if k in AFTER_ENABLED]
     if not following:
-        body = "".join(lines)
-        return body + ("" if body.endswith("\n") or not body else "\n") + new_line
+        return text + ("" if text.endswith("\n") else newline) + new_line
     row = data.lc.key(following[0])[0]
     # Comments written just above that key belong to it: insert above them.
     while row > 0 and lines[row - 1].lstrip().startswith("#"):

@@ -95,6 +95,16 @@ def test_disable_appends_when_nothing_follows_enabled(state_dir, unreachable):
     assert path.read_text() == text + "\nenabled: false\n"
 
 
+def test_windows_line_endings_are_kept(state_dir, unreachable):
+    path = destination(state_dir, "restream")
+    before = path.read_bytes().replace(b"\n", b"\r\n")
+    path.write_bytes(before)
+    assert run("disable", "restream", "--state", str(state_dir)).exit_code == 0
+    assert path.read_bytes() == before.replace(b"description:", b"enabled: false\r\ndescription:")
+    assert run("enable", "restream", "--state", str(state_dir)).exit_code == 0
+    assert path.read_bytes() == before.replace(b"description:", b"enabled: true\r\ndescription:")
+
+
 def test_enabling_an_enabled_destination_is_a_no_op(state_dir, aws_calls):
     for name in ("youtube-main", "linkedin"):  # `enabled: true`, and no `enabled` at all
         before = destination(state_dir, name).read_bytes()
