@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,8 @@ from typing import Any
 from reconciler import executor, planner, savedplan
 from reconciler.aws import Aws
 from reconciler.aws.mediaconnect import MediaConnect
-from reconciler.errors import FlowNotFound, NotFound, ReconcilerError
+from reconciler.errors import AwsError, FlowNotFound, NotFound, ReconcilerError
+from reconciler.hlsguard import HlsCheck
 from reconciler.models import DesiredOutput, FlowSpec, LiveFlow, State
 from reconciler.provenance import git_info
 from reconciler.resolver import Resolver, desired_outputs
@@ -54,9 +55,20 @@ def compute(state_dir: Path, aws: Aws, environ: Mapping[str, str]) -> Planned:
     fingerprint = state_fingerprint(state_dir) if state_dir.is_dir() else ""
     state = load_state(state_dir)
     desired = desired_outputs(state, Resolver(environ, aws.secrets))
-    observed = {name: observe_flow(spec, aws.mediaconnect) for name, spec in state.flows.items()}
+    observed = {name: observe_flow(spec, aws) for name, spec in state.flows.items()}
     result = planner.plan(state.flows.values(), desired, observed)
     return Planned(result, state, desired, fingerprint)
+
+
+def check_hls(planned: Planned, aws: Aws) -> list[HlsCheck]:
+    """Read each guarded HLS path again and pair it with what plan saw."""
+    checks = []
+    for flow in planned.plan.flows:
+        guard, before = flow.spec.hls_guard, flow.live.hls
+        if guard is not None and before is not None:
+            after = aws.hls.observe(guard, guard.region or flow.spec.region)
+            checks.append(HlsCheck(flow.spec.name, before, after))
+    return checks
 
 
 def save_plan(planned: Planned, path: Path, state_dir: Path, environ: Mapping[str, str]) -> None:
@@ -115,16 +127,28 @@ def recheck_saved_plan(
     return planned
 
 
-def observe_flow(spec: FlowSpec, aws: MediaConnect) -> LiveFlow:
-    arn = spec.arn or _arn_by_name(spec, aws)
+def observe_flow(spec: FlowSpec, aws: Aws) -> LiveFlow:
+    """The live flow (and its HLS path, when guarded): read-only."""
+    arn = spec.arn or _arn_by_name(spec, aws.mediaconnect)
     try:
-        live = aws.describe_flow(spec.region, arn, tags_for=lambda name: name not in spec.protected)
+        live = aws.mediaconnect.describe_flow(
+            spec.region, arn, tags_for=lambda name: name not in spec.protected
+        )
     except NotFound:
         raise FlowNotFound(spec.name, spec.region) from None
     if live.name != spec.name:
         raise ReconcilerError(
             f"{spec.location}: arn names flow {live.name!r}, but the file says {spec.name!r}"
         )
+    if spec.hls_guard is not None:
+        guard = spec.hls_guard
+        try:
+            hls = aws.hls.observe(guard, guard.region or spec.region)
+        except AwsError as e:
+            raise ReconcilerError(
+                f"{spec.location}: hls_guard: cannot read the HLS path: {e}"
+            ) from None
+        live = replace(live, hls=hls)
     return live
 
 
@@ -154,6 +178,7 @@ def write_report(
     aws: Aws,
     planned: Planned,
     report: executor.ApplyReport,
+    hls: list[HlsCheck],
     state_dir: Path,
     started: str,
     plan_file: Path | None,
@@ -186,6 +211,15 @@ def write_report(
                 "output_arn": r.output_arn,
             }
             for r in report.results
+        ],
+        "hls_path": [
+            {
+                "flow": c.flow,
+                "unchanged": c.unchanged,
+                "before": c.before.fingerprint,
+                "after": c.after.fingerprint,
+            }
+            for c in hls
         ],
         "calls": [asdict(call) for call in aws.clients.journal],
     }

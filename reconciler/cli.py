@@ -186,18 +186,24 @@ def apply(
     report = app.apply(planned.plan, aws, on_result=lambda r: click.echo(render.result_line(r)))
     if planned.plan.has_changes:
         click.echo(render.apply_text(report), nl=False)
+    hls = app.check_hls(planned, aws)
+    click.echo(render.hls_checks(hls), nl=False)
     if report_file is not None:
         app.write_report(
             report_file,
             aws=aws,
             planned=planned,
             report=report,
+            hls=hls,
             state_dir=state_dir,
             started=started,
             plan_file=plan_file,
         )
     if sync_table:
         legacy.sync_table(sync_table, report, aws.dynamodb, echo=click.echo)
+    if not all(check.unchanged for check in hls):
+        changed = ", ".join(c.flow for c in hls if not c.unchanged)
+        raise ReconcilerError(f"the HLS path next to {changed} CHANGED during apply (see above)")
     return EXIT_OK if report.ok else EXIT_ERROR
 
 

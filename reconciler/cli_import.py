@@ -136,7 +136,7 @@ def import_(
         origin = f"table {table}"
     else:
         spec = FlowSpec(target.name, target.region, Location(Path("--flow")), arn=target.arn)
-        live = app.observe_flow(spec, aws.mediaconnect)
+        live = app.observe_flow(spec, aws)
         results = [from_live_output(o, flow=live.name, key_prefix=ssm_prefix) for o in live.outputs]
         unmanaged = {o.name for o in live.outputs if not o.managed}
         origin = f"flow {live.name}"

@@ -99,6 +99,15 @@ def top_level(path: str) -> str:
 
 
 @dataclass(frozen=True)
+class HlsGuard:
+    """The HLS path next to a flow, watched (read-only) during apply."""
+
+    medialive_channel_id: str
+    mediapackage_channel_id: str
+    region: str | None = None  # the flow's region when not given
+
+
+@dataclass(frozen=True)
 class FlowSpec:
     """One `state/flows/*.yaml` file."""
 
@@ -108,6 +117,7 @@ class FlowSpec:
     arn: str | None = None
     prune: bool = False
     protected: frozenset[str] = frozenset()
+    hls_guard: HlsGuard | None = None
 
 
 @dataclass(frozen=True)
@@ -157,9 +167,24 @@ class LiveOutput:
 
 
 @dataclass(frozen=True)
+class HlsView:
+    """What the HLS path looks like, read-only; `snapshot` is canonical JSON
+    of the channel and endpoint descriptions with credentials digested."""
+
+    medialive_channel_id: str
+    channel_state: str
+    mediapackage_channel_id: str
+    mediapackage_output_present: bool
+    endpoint_urls: tuple[str, ...]
+    fingerprint: str
+    snapshot: str = field(repr=False, default="")
+
+
+@dataclass(frozen=True)
 class LiveFlow:
     name: str
     arn: str
     region: str
     status: str
     outputs: tuple[LiveOutput, ...] = field(default=())
+    hls: HlsView | None = None  # set when the flow file declares an hls_guard

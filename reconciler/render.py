@@ -10,10 +10,12 @@ from __future__ import annotations
 import html
 import json
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from reconciler.executor import ApplyReport, Outcome, Result
-from reconciler.models import Struct, Value
+from reconciler.hlsguard import HlsCheck
+from reconciler.models import HlsView, Struct, Value
 from reconciler.planner import Action, FieldChange, FlowPlan, OutputChange, Plan
 from reconciler.secrets import REDACTED, Secret
 
@@ -71,10 +73,39 @@ def _visible_fields(change: OutputChange) -> list[FieldChange]:
     return list(change.fields)
 
 
+def hls_line(view: HlsView) -> str:
+    group = "MediaPackage output group present" if view.mediapackage_output_present else (
+        "MediaPackage output group MISSING"
+    )
+    endpoints = ", ".join(view.endpoint_urls) or "no endpoints"
+    return (
+        f"HLS path (read-only): MediaLive {view.medialive_channel_id} {view.channel_state}; "
+        f"{group}; MediaPackage {view.mediapackage_channel_id}: {endpoints}"
+    )
+
+
+def hls_checks(checks: Iterable[HlsCheck]) -> str:
+    """Apply's closing statement about each guarded HLS path."""
+    lines = []
+    for check in checks:
+        if check.unchanged:
+            lines.append(
+                f"HLS path next to {check.flow} unchanged by apply "
+                f"(MediaLive {check.after.medialive_channel_id} {check.after.channel_state}, "
+                f"{check.after.fingerprint[:19]}… before and after)."
+            )
+        else:
+            lines.append(f"HLS path next to {check.flow} CHANGED during apply:")
+            lines += [f"  {line}" for line in check.differences().splitlines()]
+    return "".join(f"{line}\n" for line in lines)
+
+
 def text(plan: Plan) -> str:
     lines: list[str] = []
     for flow in plan.flows:
         lines.append(f"Flow {flow.spec.name} ({flow.live.region}, {flow.live.status})")
+        if flow.live.hls is not None:
+            lines.append(f"  {hls_line(flow.live.hls)}")
         if not flow.changes:
             lines.append("  no changes")
         for change in flow.changes:
@@ -134,6 +165,19 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         ],
         "unmanaged": [{"flow": f.spec.name, "output": n} for f in plan.flows for n in f.unmanaged],
         "protected": [{"flow": f.spec.name, "output": n} for f in plan.flows for n in f.protected],
+        "hls": [
+            {
+                "flow": f.spec.name,
+                "medialive_channel": f.live.hls.medialive_channel_id,
+                "channel_state": f.live.hls.channel_state,
+                "mediapackage_channel": f.live.hls.mediapackage_channel_id,
+                "mediapackage_output_present": f.live.hls.mediapackage_output_present,
+                "endpoints": list(f.live.hls.endpoint_urls),
+                "fingerprint": f.live.hls.fingerprint,
+            }
+            for f in plan.flows
+            if f.live.hls is not None
+        ],
     }
 
 

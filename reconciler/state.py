@@ -22,7 +22,16 @@ import yaml
 
 from reconciler.aws.model import request_errors
 from reconciler.errors import Location, StateError, StateErrors
-from reconciler.models import DestinationSpec, Fields, FlowSpec, State, Value, flatten, freeze
+from reconciler.models import (
+    DestinationSpec,
+    Fields,
+    FlowSpec,
+    HlsGuard,
+    State,
+    Value,
+    flatten,
+    freeze,
+)
 from reconciler.outputs import (
     IMPLICIT_DEFAULTS,
     RESERVED_SETTINGS,
@@ -244,6 +253,7 @@ def _flow(doc: Document) -> FlowSpec:
         arn=data.get("arn"),
         prune=data.get("prune", False),
         protected=frozenset(data.get("protected", [])),
+        hls_guard=HlsGuard(**data["hls_guard"]) if "hls_guard" in data else None,
     )
 
 

@@ -4,6 +4,7 @@ files point nowhere, and AWS access goes through moto and the fidelity layer."""
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,38 @@ def no_real_aws(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(empty / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty / "credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+HLS_SERVICES = frozenset({"medialive", "mediapackage", "mediapackagev2", "mediapackage-vod"})
+READ_PREFIXES = ("Describe", "List", "Get")
+
+
+@pytest.fixture(autouse=True)
+def hls_path_is_never_written():
+    """Fails any test in which the tool itself (code in `reconciler`, not the
+    test's own set-up) attempts a MediaLive or MediaPackage call that is not a
+    read. Registered as a botocore hook on every client the test creates."""
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    attempts: list[str] = []
+
+    def guard(model, **kwargs) -> None:
+        service = model.service_model.service_name
+        if service not in HLS_SERVICES or model.name.startswith(READ_PREFIXES):
+            return
+        frame = sys._getframe()
+        while frame is not None:
+            module = frame.f_globals.get("__name__", "")
+            if module.startswith("reconciler.") and not module.startswith("reconciler.sandbox"):
+                attempts.append(f"{service}:{model.name} from {module}")
+                raise AssertionError(f"the tool attempted {service}:{model.name}")
+            frame = frame.f_back
+
+    entry = ("before-call", guard)
+    BUILTIN_HANDLERS.append(entry)
+    yield
+    BUILTIN_HANDLERS.remove(entry)
+    assert attempts == [], "the tool attempted to write to the HLS path"
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from reconciler.aws.clients import Clients
 from reconciler.aws.cloudwatch import CloudWatch
 from reconciler.aws.dynamodb import DynamoDb
+from reconciler.aws.hls import HlsPath
 from reconciler.aws.mediaconnect import MediaConnect
 from reconciler.aws.medialive import MediaLive
 from reconciler.aws.parameters import Parameters
@@ -24,6 +25,7 @@ class Aws:
     def __post_init__(self) -> None:
         self.mediaconnect = MediaConnect(self.clients)
         self.secrets = SecretStores(self.clients)
+        self.hls = HlsPath(self.clients)  # read-only
         self.cloudwatch = CloudWatch(self.clients)
         # Migration only (`reconcile import`, `apply --sync-table`).
         self.medialive = MediaLive(self.clients)
