@@ -24,8 +24,9 @@ SERVICE = "mediaconnect"
 # Output changes can leave a flow UPDATING for a while; the next change to it
 # waits (polling DescribeFlow) until it settles, up to the timeout.
 READY, BUSY = frozenset({"ACTIVE", "STANDBY"}), frozenset({"UPDATING", "STARTING", "STOPPING"})
-WAIT_DELAY_SECONDS = float(os.environ.get("RECONCILE_FLOW_WAIT_DELAY", "3"))
-WAIT_TIMEOUT_SECONDS = float(os.environ.get("RECONCILE_FLOW_WAIT_TIMEOUT", "300"))
+# Polling every 3 s, as botocore's own `flow_active` waiter does; both can be
+# set in the environment (RECONCILE_FLOW_WAIT_DELAY / _TIMEOUT, in seconds).
+WAIT_DELAY_SECONDS, WAIT_TIMEOUT_SECONDS = 3.0, 300.0
 
 # Tag look-ups are one call per output; a few at a time stays well inside
 # MediaConnect's 5 requests/s steady rate (burst 30), and botocore retries 429s.
@@ -92,7 +93,9 @@ class MediaConnect:
         Raises NotFound if it is gone, FlowNotReady if it is DELETING or in
         ERROR, or still busy after WAIT_TIMEOUT_SECONDS.
         """
-        deadline = time.monotonic() + WAIT_TIMEOUT_SECONDS
+        delay = float(os.environ.get("RECONCILE_FLOW_WAIT_DELAY", WAIT_DELAY_SECONDS))
+        timeout = float(os.environ.get("RECONCILE_FLOW_WAIT_TIMEOUT", WAIT_TIMEOUT_SECONDS))
+        deadline = time.monotonic() + timeout
         while True:
             flow = self.describe_flow(region, arn, tags_for=lambda name: False)
             if flow.status in READY:
@@ -101,12 +104,12 @@ class MediaConnect:
                 raise FlowNotReady(
                     f"flow {flow.name!r} is {flow.status}; nothing more is changed on it"
                 )
-            if time.monotonic() + WAIT_DELAY_SECONDS > deadline:
+            if time.monotonic() + delay > deadline:
                 raise FlowNotReady(
-                    f"flow {flow.name!r} is still {flow.status} after {WAIT_TIMEOUT_SECONDS:g} s; "
+                    f"flow {flow.name!r} is still {flow.status} after {timeout:g} s; "
                     "run apply again once it settles"
                 )
-            time.sleep(WAIT_DELAY_SECONDS)
+            time.sleep(delay)
 
     def is_managed(self, region: str, resource_arn: str) -> bool:
         tags = self._call(region, "ListTagsForResource", ResourceArn=resource_arn)["Tags"]

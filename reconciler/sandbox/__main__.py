@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from reconciler.sandbox.mediaconnect import settings
 from reconciler.sandbox.server import PortUnavailable, serve
 
 
@@ -16,7 +17,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--port", type=int, default=5000, help="TCP port (0 picks a free one; default 5000)"
     )
+    parser.add_argument(
+        "--updating-describes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="after each output write, report the flow UPDATING for the next N DescribeFlow calls",
+    )
     args = parser.parse_args(argv)
+    settings.updating_describes = args.updating_describes
     try:
         serve(args.port)
     except PortUnavailable as error:
