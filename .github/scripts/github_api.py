@@ -26,6 +26,9 @@ class GitHubError(Exception):
 
 class GitHub:
     def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
+        missing = [k for k in ("GITHUB_REPOSITORY", "GITHUB_TOKEN") if not environ.get(k)]
+        if missing:
+            raise GitHubError(f"{' and '.join(missing)} must be set")
         self.api = environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
         self.repo = environ["GITHUB_REPOSITORY"]
         self._token = environ["GITHUB_TOKEN"]

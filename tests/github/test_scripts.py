@@ -299,3 +299,9 @@ def test_a_text_too_big_for_the_job_summary_is_cut_at_a_line(tmp_path):
     kept, note = body.rsplit("\n", 1)
     assert note.startswith("(cut here to fit the job summary")
     assert kept.split("\n") == lines[: len(kept.split("\n"))]
+
+
+def test_without_a_token_it_says_so_in_one_line(github, tmp_path):
+    done = run(github, "drift_issue.py", "--exit-code", 0, "--report", tmp_path / "x.md", token="")
+    assert (done.returncode, done.stderr) == (1, "error: GITHUB_TOKEN must be set\n")
+    assert github.requests == []
