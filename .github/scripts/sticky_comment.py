@@ -17,7 +17,7 @@ from github_api import GitHub, fit, main, marker
 
 def sticky_comment(github: GitHub, pr: int, name: str, text: str) -> str:
     """Creates or updates the comment; returns what it did, for the log."""
-    body = fit(f"{marker(name)}\n{text}", "plan")
+    body = fit(f"{marker(name)}\n{text}", "comment")
     comments = github.paginate(f"/repos/{github.repo}/issues/{pr}/comments?per_page=100")
     ours = next((c for c in comments if c["body"].startswith(marker(name))), None)
     if ours is None:
