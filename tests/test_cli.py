@@ -299,3 +299,59 @@ def test_apply_asks_at_a_terminal(
     assert bool(sandbox.outputs(flow_arn)) is applied
     if not applied:
         assert "apply cancelled; nothing was applied" in result.stderr
+
+
+def test_protocol_change_is_planned_and_applied_as_a_replace(
+    state_dir, sandbox, flow_arn, stream_keys, aws_calls
+):
+    run("apply", "--state", str(state_dir), "--auto-approve")
+    path = state_dir / "destinations" / "custom-rtmp.yaml"
+    path.write_text(
+        f"name: custom-rtmp\nflow: {FLOW_NAME}\nurl: srt://203.0.113.7:9000?streamid=partner&latency=200\n"
+    )
+    plan = run("plan", "--state", str(state_dir))
+    assert "± replace  custom-rtmp" in plan.stdout
+    assert "this destination alone is briefly interrupted" in plan.stdout
+    assert json.loads(run("plan", "--state", str(state_dir), "--format", "json").stdout)[
+        "summary"
+    ] == {"add": 0, "update": 0, "replace": 1, "remove": 0}
+    aws_calls.clear()
+    assert run("apply", "--state", str(state_dir), "--auto-approve").exit_code == 0
+    assert aws_calls.writes() == ["RemoveFlowOutput", "AddFlowOutputs"]
+    assert sandbox.outputs(flow_arn)["custom-rtmp"]["Transport"]["Protocol"] == "srt-caller"
+    assert run("drift", "--state", str(state_dir)).exit_code == 0
+
+
+def test_a_full_flow_takes_an_add_when_a_remove_makes_room(
+    state_dir, sandbox, flow_arn, stream_keys
+):
+    outputs = [
+        {"Name": f"hand-{i}", "Protocol": "udp", "Destination": "10.0.0.1", "Port": 6000 + i}
+        for i in range(46)
+    ]
+    sandbox.client.add_flow_outputs(FlowArn=flow_arn, Outputs=outputs)
+    run("apply", "--state", str(state_dir), "--auto-approve")  # 46 + 4 = 50: full
+    (state_dir / "destinations" / "custom-rtmp.yaml").unlink()
+    (state_dir / "destinations" / "twitch.yaml").write_text(
+        f"name: twitch\nflow: {FLOW_NAME}\nurl: rtmp://live.twitch.tv/app\n"
+        "stream_key: {ssm: /lunora/streaming/restream/stream-key}\n"
+    )
+    result = run("apply", "--state", str(state_dir), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    names = set(sandbox.outputs(flow_arn))
+    assert len(names) == 50 and "twitch" in names and "custom-rtmp" not in names
+
+
+def test_a_plan_past_fifty_outputs_fails_before_any_call(
+    state_dir, sandbox, flow_arn, stream_keys, aws_calls
+):
+    outputs = [
+        {"Name": f"hand-{i}", "Protocol": "udp", "Destination": "10.0.0.1", "Port": 6000 + i}
+        for i in range(47)
+    ]
+    sandbox.client.add_flow_outputs(FlowArn=flow_arn, Outputs=outputs)
+    aws_calls.clear()
+    result = run("apply", "--state", str(state_dir), "--auto-approve")
+    assert result.exit_code == 1
+    assert "would have 51 outputs; MediaConnect allows at most 50 per flow" in result.stderr
+    assert aws_calls.writes() == []
