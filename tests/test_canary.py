@@ -76,25 +76,58 @@ def run(outputs: list[str], *args: str) -> int:
     return result.exit_code
 
 
-# Every command, some with --debug; STATE is replaced by the canary state dir.
-STATE = "{state}"
+# Every command, some with --debug. STATE is the canary state dir, TMP the
+# test's tmp dir (where written files land and are searched).
+STATE, TMP = "{state}", "{tmp}"
 COMMANDS = [
     ["validate", "--state", STATE],
     ["plan", "--state", STATE],
     ["plan", "--state", STATE, "--format", "json"],
     ["plan", "--state", STATE, "--format", "markdown"],
-    ["--debug", "plan", "--state", STATE],
-    ["--debug", "apply", "--state", STATE, "--auto-approve"],
+    ["--debug", "plan", "--state", STATE, "--out", f"{TMP}/plan.json"],
+    ["--debug", "apply", f"{TMP}/plan.json", "--state", STATE, "--report", f"{TMP}/audit.json"],
     ["drift", "--state", STATE],
     ["--debug", "drift", "--state", STATE, "--format", "json"],
+    ["status", "--state", STATE],
+    ["--debug", "status", "--state", STATE, "--format", "json"],
+    ["status", "--state", STATE, "--format", "html", "--out", f"{TMP}/status.html"],
+    ["--debug", "disable", "via-ssm", "--state", STATE],
+    ["enable", "via-ssm", "--state", STATE],
+    [
+        "add",
+        "extra",
+        "--flow",
+        FLOW_NAME,
+        "--url",
+        "rtmp://extra.example.com/live",
+        "--stream-key-ssm",
+        "/canary/ssm",
+        "--state",
+        STATE,
+    ],
+    ["--debug", "apply", "--state", STATE, "--auto-approve", "--report", f"{TMP}/audit2.json"],
+    ["rm", "extra", "--state", STATE],
     ["apply", "--state", STATE, "--auto-approve"],
+    [
+        "--debug",
+        "import",
+        "--flow",
+        FLOW_NAME,
+        "--region",
+        REGION,
+        "--state",
+        f"{TMP}/imported",
+        "--store-keys",
+    ],
+    ["plan", "--state", f"{TMP}/imported"],
 ]
 
 
 def test_canary_never_leaves_through_any_command(canary_state, no_canary_escapes, sandbox):
+    tmp = str(canary_state.parent)
     for command in COMMANDS:
-        args = [str(canary_state) if a == STATE else a for a in command]
-        assert run(no_canary_escapes, *args) in (0, 2), args
+        args = [str(canary_state) if a == STATE else a.replace(TMP, tmp) for a in command]
+        assert run(no_canary_escapes, *args) in (0, 2), (args, no_canary_escapes[-2:])
     # the keys did reach MediaConnect, so the test was not vacuous
     flow_arn = sandbox.client.list_flows()["Flows"][0]["FlowArn"]
     names = {o["Name"]: o for o in sandbox.outputs(flow_arn).values()}
