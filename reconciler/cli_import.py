@@ -224,8 +224,9 @@ def _import(
     folder = state_dir / "destinations"
     declared = {(data.get("flow"), data.get("name")): path for path, data in _documents(folder)}
     skipped = [r for r in results if isinstance(r, Skipped)]
+    candidates = [r for r in results if isinstance(r, Candidate)]
     texts: dict[str, str] = {}
-    for candidate in (r for r in results if isinstance(r, Candidate)):
+    for candidate in candidates:
         file = folder / f"{candidate.name}.yaml"
         text = yaml_text(candidate.document, "destination")
         other = declared.get((target.name, candidate.name))
@@ -236,16 +237,8 @@ def _import(
         else:
             texts[candidate.name] = text
     problems = _validation_problems(target, texts)
-    kept = [
-        c
-        for c in results
-        if isinstance(c, Candidate) and c.name in texts and c.name not in problems
-    ]
-    skipped += [
-        _skip(c, problems[c.name])
-        for c in results
-        if isinstance(c, Candidate) and c.name in problems
-    ]
+    skipped += [_skip(c, problems[c.name]) for c in candidates if c.name in problems]
+    kept = [c for c in candidates if c.name in texts and c.name not in problems]
 
     key_lines = _store_keys(aws, target.region, kept, force) if store_keys else []
     if not target.exists and kept:

@@ -22,9 +22,13 @@ from typing import Any
 
 import yaml
 
-from reconciler.models import Fields, LiveOutput, Value, freeze, thaw, unflatten
+from reconciler.models import Fields, LiveOutput, Value, freeze, unflatten
 from reconciler.outputs import TLS_PUBLIC, UrlError, parse_url
 from reconciler.secrets import Secret, SsmRef
+
+# The field a protocol's stream key fills, as `stream_key` in a file sets it: for
+# an srt-caller output its StreamId, which SRT ingest usually uses for the key.
+from reconciler.state import KEY_PATHS
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schemas/{kind}.schema.json\n"
 
@@ -35,12 +39,6 @@ DEFAULT_KEY_PREFIX = "/streaming"
 # The destination schema's `name` pattern (tests check they agree).
 OUTPUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 
-# The field a protocol's stream key fills, as `stream_key` in a file sets it.
-# An srt-caller StreamId is treated as a key: SRT ingest usually carries one there.
-KEY_PATHS = {"rtmp-push": "RtmpPushSettings.StreamName", "srt-caller": "StreamId"}
-
-# Legacy table attributes with a field of their own; the rest go to `metadata`.
-TABLE_FIELDS = ("name", "platform", "rtmp_url", "stream_key_param", "enabled")
 # Attribute names that look like credentials: never copied into a file.
 CREDENTIAL_NAME = re.compile(r"key|password|passphrase|secret|token", re.I)
 
@@ -358,22 +356,21 @@ def _row(row: Mapping[str, Any], *, flow: str, taken: Mapping[str, str]) -> Conv
     document["enabled"] = enabled
     if isinstance(row.get("platform"), str):
         document["platform"] = row["platform"]
-    metadata: dict[str, Any] = {}
+    mapped = {"name", "rtmp_url", "enabled"}
+    mapped |= {"platform"} if "platform" in document else set()
+    mapped |= {"stream_key_param"} if "stream_key" in document else set()
+    metadata: dict[str, Any] = {"name": raw_name} if name != raw_name else {}
     for attribute, value in row.items():
-        if attribute == "name":
-            if name != raw_name:
-                metadata["name"] = raw_name  # the dashboard's name, for matching later
-        elif attribute in ("rtmp_url", "enabled") or (
-            attribute in ("platform", "stream_key_param")
-            and {"platform": "platform", "stream_key_param": "stream_key"}[attribute] in document
-        ):
+        if attribute in mapped:
             continue
-        elif CREDENTIAL_NAME.search(attribute) and not attribute.endswith(("_param", "_arn")):
+        if CREDENTIAL_NAME.search(attribute) and not attribute.endswith(("_param", "_arn")):
             notes.append(f"attribute {attribute!r} not copied: it looks like a credential")
         else:
             metadata[attribute] = plain(value)
-    if metadata:
-        document["metadata"] = metadata
+    if metadata:  # destination_id first: it is what `apply --sync-table` matches on
+        document["metadata"] = dict(
+            sorted(metadata.items(), key=lambda a: a[0] != "destination_id")
+        )
     return Candidate(name, source, document, notes=tuple(notes))
 
 
@@ -404,4 +401,4 @@ def plain(value: Any) -> Any:
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
-    return thaw(value)
+    return value
