@@ -181,10 +181,10 @@ def apply(
                 raise Refused("no terminal to confirm on; nothing was applied (use --auto-approve)")
             if not click.confirm("Apply these changes?", default=False):
                 raise Refused("apply cancelled; nothing was applied")
-    if planned.plan.has_changes:
+    if planned.plan.changes:
         click.echo("\nApplying:")
     report = app.apply(planned.plan, aws, on_result=lambda r: click.echo(render.result_line(r)))
-    if planned.plan.has_changes:
+    if planned.plan.changes:
         click.echo(render.apply_text(report), nl=False)
     hls = app.check_hls(planned, aws)
     click.echo(render.hls_checks(hls), nl=False)

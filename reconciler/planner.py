@@ -75,6 +75,12 @@ class OutputChange:
     live: LiveOutput | None = None
     adopt: bool = False  # an unmanaged output that git now claims: apply tags it
 
+    @property
+    def adoption_only(self) -> bool:
+        """An unmanaged output that already matches git: apply only tags it as
+        ours. Bookkeeping, not a change: it does not count as drift."""
+        return self.adopt and self.action is Action.UPDATE and not self.fields
+
 
 @dataclass(frozen=True)
 class FlowPlan:
@@ -95,12 +101,15 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes)
+        """Whether applying would change any output (adoptions alone do not)."""
+        return any(not c.adoption_only for c in self.changes)
 
     def summary(self) -> dict[str, int]:
+        """Changes per action, and `adopt`: outputs apply will only tag."""
         counts = {action.value: 0 for action in Action}
+        counts["adopt"] = 0
         for change in self.changes:
-            counts[change.action.value] += 1
+            counts["adopt" if change.adoption_only else change.action.value] += 1
         return counts
 
 

@@ -25,15 +25,21 @@ NOTES = {
 }
 TLS_PATH = "RtmpPushSettings.TlsEncryption"
 ADOPT_NOTE = "adopting an existing unmanaged output: it will be tagged as managed"
+ADOPT_ONLY_NOTE = "already matches git: apply only tags it as managed"
 
 
 def summary_line(plan: Plan) -> str:
     s = plan.summary()
+    adopt = (
+        f" {s['adopt']} existing output(s) already match git and will be tagged as managed."
+        if s["adopt"]
+        else ""
+    )
     if not plan.has_changes:
-        return "No changes. The live flows match git."
+        return f"No changes. The live flows match git.{adopt}"
     return (
         f"Plan: {s['add']} to add, {s['update']} to update, {s['replace']} to replace, "
-        f"{s['remove']} to remove."
+        f"{s['remove']} to remove.{adopt}"
     )
 
 
@@ -74,8 +80,10 @@ def _visible_fields(change: OutputChange) -> list[FieldChange]:
 
 
 def hls_line(view: HlsView) -> str:
-    group = "MediaPackage output group present" if view.mediapackage_output_present else (
-        "MediaPackage output group MISSING"
+    group = (
+        "MediaPackage output group present"
+        if view.mediapackage_output_present
+        else ("MediaPackage output group MISSING")
     )
     endpoints = ", ".join(view.endpoint_urls) or "no endpoints"
     return (
@@ -111,8 +119,10 @@ def text(plan: Plan) -> str:
         for change in flow.changes:
             notes = [NOTES[change.action]] if change.action in NOTES else []
             if change.adopt:
-                notes.append(ADOPT_NOTE)
-            head = f"  {SYMBOLS[change.action]} {change.action.value:<8} {change.output}"
+                notes.append(ADOPT_ONLY_NOTE if change.adoption_only else ADOPT_NOTE)
+            label = "adopt" if change.adoption_only else change.action.value
+            symbol = "=" if change.adoption_only else SYMBOLS[change.action]
+            head = f"  {symbol} {label:<8} {change.output}"
             lines.append(head + "".join(f"\n      ({n})" for n in notes))
             fields = _visible_fields(change)
             width = max((len(f.path) for f in fields), default=0)
@@ -200,14 +210,19 @@ def _md_size(lines: list[str]) -> int:
 
 
 def _md_counts(flow: FlowPlan) -> str:
-    counts = [(a, sum(c.action is a for c in flow.changes)) for a in Action]
-    return ", ".join(f"{n} {a.value}" for a, n in counts if n) or "no changes"
+    counts = [
+        (a.value, sum(c.action is a and not c.adoption_only for c in flow.changes)) for a in Action
+    ]
+    counts.append(("adopt", sum(c.adoption_only for c in flow.changes)))
+    return ", ".join(f"{n} {label}" for label, n in counts if n) or "no changes"
 
 
 def _md_rows(change: OutputChange) -> list[str]:
     """The table rows of one change: never split, so a cut falls between changes."""
     label = f"{SYMBOLS[change.action]} {change.action.value}"
-    if change.adopt:
+    if change.adoption_only:
+        label = f"= adopt<br><sub>{_md(ADOPT_ONLY_NOTE)}</sub>"
+    elif change.adopt:
         label += " (adopt)"
     if change.action in NOTES:
         label += f"<br><sub>{_md(NOTES[change.action])}</sub>"
@@ -231,6 +246,8 @@ def _md_flow(flow: FlowPlan, room: int) -> tuple[list[str], int]:
         f"{_md_counts(flow)}</summary>",
         "",
     ]
+    if flow.live.hls is not None:
+        head += [_md(hls_line(flow.live.hls)), ""]
     tail = [f"- unmanaged `{_md(name)}`: left alone" for name in flow.unmanaged]
     tail += [f"- protected `{_md(name)}`: never touched" for name in flow.protected]
     tail += ["", "</details>", ""]

@@ -70,7 +70,7 @@ def test_plan_detailed_exitcode(state_dir, flow_arn, stream_keys):
 
 def test_plan_json_contract(state_dir, flow_arn, stream_keys):
     document = json.loads(run("plan", "--state", str(state_dir), "--format", "json").stdout)
-    assert document["summary"] == {"add": 4, "update": 0, "replace": 0, "remove": 0}
+    assert document["summary"] == {"add": 4, "update": 0, "replace": 0, "remove": 0, "adopt": 0}
     assert {c["output"] for c in document["changes"]} == EXAMPLE_OUTPUTS
     change = next(c for c in document["changes"] if c["output"] == "youtube-main")
     assert change["action"] == "add" and change["flow"] == FLOW_NAME
@@ -201,6 +201,23 @@ def test_protected_output_survives_prune(state_dir, sandbox, flow_arn, stream_ke
     assert "hand-made" in sandbox.outputs(flow_arn)
 
 
+def test_a_hand_made_output_that_already_matches_is_adopted_without_drift(
+    state_dir, sandbox, flow_arn, stream_keys, aws_calls
+):
+    run("apply", "--state", str(state_dir), "--auto-approve")
+    arn = sandbox.outputs(flow_arn)["restream"]["OutputArn"]
+    sandbox.client.untag_resource(ResourceArn=arn, TagKeys=["reconciler:managed-by"])
+    plan = run("plan", "--state", str(state_dir), "--detailed-exitcode")
+    assert plan.exit_code == 0  # settings match git: bookkeeping, not drift
+    assert "= adopt    restream" in plan.stdout
+    assert "1 existing output(s) already match git and will be tagged as managed." in plan.stdout
+    assert run("drift", "--state", str(state_dir)).exit_code == 0
+    aws_calls.clear()
+    assert run("apply", "--state", str(state_dir)).exit_code == 0  # nothing to confirm
+    assert aws_calls.writes() == ["TagResource"]
+    assert sandbox.tags(arn) == {"reconciler:managed-by": "mediaconnect-reconciler"}
+
+
 def test_destination_adopts_a_hand_made_output(state_dir, sandbox, flow_arn, stream_keys):
     made = sandbox.add_hand_made_output(flow_arn, name="restream", Destination="old.restream.io")
     plan = run("plan", "--state", str(state_dir))
@@ -314,7 +331,7 @@ def test_protocol_change_is_planned_and_applied_as_a_replace(
     assert "this destination alone is briefly interrupted" in plan.stdout
     assert json.loads(run("plan", "--state", str(state_dir), "--format", "json").stdout)[
         "summary"
-    ] == {"add": 0, "update": 0, "replace": 1, "remove": 0}
+    ] == {"add": 0, "update": 0, "replace": 1, "remove": 0, "adopt": 0}
     aws_calls.clear()
     assert run("apply", "--state", str(state_dir), "--auto-approve").exit_code == 0
     assert aws_calls.writes() == ["RemoveFlowOutput", "AddFlowOutputs"]

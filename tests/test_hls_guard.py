@@ -81,6 +81,8 @@ def test_plan_reports_the_hls_path_read_only(guarded_state, hls):
         f"HLS path (read-only): MediaLive {hls['channel']} RUNNING; MediaPackage output group present"
         in text
     )
+    markdown = run("plan", "--state", str(guarded_state), "--format", "markdown").stdout
+    assert f"HLS path (read-only): MediaLive {hls['channel']} RUNNING" in markdown
     document = json.loads(run("plan", "--state", str(guarded_state), "--format", "json").stdout)
     (view,) = document["hls"]
     assert view["channel_state"] == "RUNNING" and view["mediapackage_output_present"] is True

@@ -47,7 +47,7 @@ def test_saved_plan_names_flows_changes_and_references_but_no_key(saved, flow_ar
             "fingerprint": document["flows"][0]["fingerprint"],
         }
     ]
-    assert document["summary"] == {"add": 4, "update": 0, "replace": 0, "remove": 0}
+    assert document["summary"] == {"add": 4, "update": 0, "replace": 0, "remove": 0, "adopt": 0}
     refs = {s["output"]: s["reference"] for s in document["secrets"]}
     assert refs["youtube-main"] == "{ssm: /lunora/streaming/youtube-main/stream-key}"
     assert all(s["fingerprint"].startswith("hmac-sha256:") for s in document["secrets"])

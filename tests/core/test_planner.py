@@ -60,7 +60,7 @@ def actions(p):
 def test_in_sync_flow_plans_nothing():
     p = plan([flow()], [want("a"), want("b")], live(have("a"), have("b")))
     assert not p.has_changes
-    assert p.summary() == {"add": 0, "update": 0, "replace": 0, "remove": 0}
+    assert p.summary() == {"add": 0, "update": 0, "replace": 0, "remove": 0, "adopt": 0}
 
 
 def test_new_destination_is_an_add_with_every_field():
@@ -155,16 +155,19 @@ def test_entitlement_output_cannot_be_claimed_by_a_destination():
         plan([flow()], [want("ent")], live(have("ent", managed=False, entitlement="arn:ent")))
 
 
-def test_matching_unmanaged_output_is_adopted():
+def test_matching_unmanaged_output_is_adopted_without_counting_as_a_change():
     p = plan([flow()], [want("a")], live(have("a", managed=False)))
     (change,) = p.changes
     assert change.action is Action.UPDATE and change.adopt and change.fields == ()
+    assert change.adoption_only and not p.has_changes
+    assert p.summary() == {"add": 0, "update": 0, "replace": 0, "remove": 0, "adopt": 1}
 
 
 def test_adoption_with_different_settings_updates_and_adopts():
     p = plan([flow()], [want("a", key="new")], live(have("a", managed=False, key="old")))
     (change,) = p.changes
     assert change.adopt and [f.path for f in change.fields] == ["RtmpPushSettings.StreamName"]
+    assert p.has_changes and p.summary()["update"] == 1
 
 
 def test_more_than_fifty_outputs_fails_before_any_call():

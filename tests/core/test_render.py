@@ -79,7 +79,7 @@ def test_text_marks_each_action_and_the_interruption_of_a_replace():
 
 def test_json_is_one_document_with_summary_and_changes():
     doc = json.loads(render.as_json(sample_plan()))
-    assert doc["summary"] == {"add": 1, "update": 1, "replace": 1, "remove": 1}
+    assert doc["summary"] == {"add": 1, "update": 1, "replace": 1, "remove": 1, "adopt": 0}
     actions = {c["output"]: c["action"] for c in doc["changes"]}
     assert actions == {"new": "add", "rotated": "update", "moved": "replace", "gone": "remove"}
     rotated = next(c for c in doc["changes"] if c["output"] == "rotated")

@@ -4,9 +4,9 @@ fidelity layer).
 
 The round-trip tests build live flows from the real AWS examples in
 tests/fixtures/aws-examples (outputs AWS itself described) and prove that a
-plan right after import changes no setting. Outputs the tool did not create
-stay unmanaged until tagged: that plan lists each as "adopting" with no field,
-its apply makes only TagResource calls, and the next plan is empty.
+plan right after import shows no changes. Outputs the tool did not create stay
+unmanaged until tagged: that plan lists each as to be adopted (bookkeeping, not
+a change), and the next apply makes only TagResource calls.
 """
 
 from __future__ import annotations
@@ -255,9 +255,11 @@ def test_import_then_plan_changes_no_setting(make, sandbox, empty_state, aws_cal
             assert document["url"] == expected
         assert document["enabled"] is (name not in flow.disable)
     plan = plan_json(empty_state)
-    assert plan["summary"] == {"add": 0, "update": len(flow.outputs), "replace": 0, "remove": 0}
+    assert plan["summary"] == {"add": 0, "update": 0, "replace": 0, "remove": 0, "adopt": len(flow.outputs)}
     assert {c["output"] for c in plan["changes"]} == {o["Name"] for o in flow.outputs}
     assert all(c["adopt"] and c["fields"] == [] for c in plan["changes"])
+    assert run("plan", "--state", str(empty_state), "--detailed-exitcode").exit_code == 0
+    assert run("drift", "--state", str(empty_state)).exit_code == 0
 
     aws_calls.clear()
     applied = run("apply", "--state", str(empty_state), "--auto-approve")
