@@ -58,6 +58,15 @@ def handle_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(render.RENDERERS)),
+    default="text",
+    show_default=True,
+)
+
+
 def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
@@ -96,13 +105,7 @@ def validate(state_dir: Path) -> int:
 
 @main.command()
 @state_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(sorted(render.RENDERERS)),
-    default="text",
-    show_default=True,
-)
+@format_option
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
@@ -127,13 +130,7 @@ def plan(state_dir: Path, fmt: str, detailed_exitcode: bool, out_file: Path | No
 
 @main.command()
 @state_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(sorted(render.RENDERERS)),
-    default="text",
-    show_default=True,
-)
+@format_option
 @handle_errors
 def drift(state_dir: Path, fmt: str) -> int:
     """Exit 2 if the live flows differ from git, 0 if they match."""
