@@ -22,7 +22,6 @@ from reconciler.aws.dynamodb import Item
 from reconciler.errors import AwsError, ReconcilerError, StateError
 from reconciler.executor import ApplyReport, Outcome
 from reconciler.importer import plain
-from reconciler.planner import Action
 from reconciler.state import load_document
 
 OUTPUT_TYPE = "mediaconnect"
@@ -58,20 +57,14 @@ class SyncLine:
 
 
 def applied_outputs(report: ApplyReport) -> list[Applied]:
-    """The outputs a report says were added, replaced or updated, with their ARN
-    (new for adds and replaces, from the executor; the live one for updates)."""
+    """The outputs a report says were added, replaced or updated, with their ARN."""
     applied = []
     for result in report.results:
         change = result.change
         if result.outcome is not Outcome.DONE or change.desired is None:
             continue
-        # The executor reports the ARN as `output_arn`; older reports put an add's
-        # ARN in `detail`, and an update's is the live one.
-        live_arn = change.live.arn if change.live else ""
-        arn = getattr(result, "output_arn", None) or (
-            live_arn if change.action is Action.UPDATE else result.detail
-        )
-        if arn.startswith("arn:"):
+        arn = result.output_arn
+        if arn is not None:
             metadata = _metadata(change.desired.location.file)
             original = metadata.get("name")
             names = (change.output, *([original] if isinstance(original, str) else []))
