@@ -183,7 +183,10 @@ def apply(
     report = app.apply(planned.plan, aws, on_result=lambda r: click.echo(render.result_line(r)))
     if planned.plan.changes:
         click.echo(render.apply_text(report), nl=False)
-    hls = app.check_hls(planned, aws)
+    try:
+        hls, hls_error = app.check_hls(planned, aws), None
+    except ReconcilerError as e:  # still write the report, then fail
+        hls, hls_error = [], e
     click.echo(render.hls_checks(hls), nl=False)
     if report_file is not None:
         app.write_report(
@@ -198,6 +201,8 @@ def apply(
         )
     if sync_table:
         legacy.sync_table(sync_table, report, aws.dynamodb, echo=click.echo)
+    if hls_error is not None:
+        raise ReconcilerError(f"cannot confirm the HLS path is unchanged: {hls_error}")
     if not all(check.unchanged for check in hls):
         changed = ", ".join(c.flow for c in hls if not c.unchanged)
         raise ReconcilerError(f"the HLS path next to {changed} CHANGED during apply (see above)")
