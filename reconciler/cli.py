@@ -209,5 +209,6 @@ def apply(
     return EXIT_OK if report.ok else EXIT_ERROR
 
 
+import reconciler.cli_iam  # noqa: E402
 import reconciler.cli_import  # noqa: E402,F401
 from reconciler import cli_ops  # noqa: E402,F401
