@@ -187,16 +187,18 @@ class _Statements:
 
     # --- ARNs --------------------------------------------------------------
 
-    def arn(self, service: str, region: str, resource: str) -> str:
+    def arn(self, service: str, *, region: str, resource: str) -> str:
         return f"arn:{self.options.partition}:{service}:{region}:{self.options.account}:{resource}"
 
     def flow_arn(self, flow: FlowSpec) -> str:
-        return flow.arn or self.arn("mediaconnect", flow.region, f"flow:*:{flow.name}")
+        return flow.arn or self.arn(
+            "mediaconnect", region=flow.region, resource=f"flow:*:{flow.name}"
+        )
 
     def declared_outputs(self) -> list[str]:
         """`output:*:NAME` for every destination, in its flow's region."""
         return [
-            self.arn("mediaconnect", flow.region, f"output:*:{dest.name}")
+            self.arn("mediaconnect", region=flow.region, resource=f"output:*:{dest.name}")
             for flow in self.flows
             for dest in self.state.destinations_of(flow.name)
         ]
@@ -206,7 +208,10 @@ class _Statements:
         assert table is not None
         if table.startswith("arn:"):
             return [table]
-        return [self.arn("dynamodb", region, f"table/{table}") for region in self.regions()]
+        return [
+            self.arn("dynamodb", region=region, resource=f"table/{table}")
+            for region in self.regions()
+        ]
 
     def regions(self) -> list[str]:
         return sorted({flow.region for flow in self.flows})
@@ -247,7 +252,10 @@ class _Statements:
             "ReadHlsPathMediaLiveChannels",
             _allow(
                 ["medialive:DescribeChannel"],
-                [self.arn("medialive", r, f"channel:{g.medialive_channel_id}") for g, r in guarded],
+                [
+                    self.arn("medialive", region=r, resource=f"channel:{g.medialive_channel_id}")
+                    for g, r in guarded
+                ],
             ),
         )
         yield (
@@ -255,7 +263,9 @@ class _Statements:
             _allow(
                 ["mediapackage:DescribeChannel"],
                 [
-                    self.arn("mediapackage", r, f"channels/{g.mediapackage_channel_id}")
+                    self.arn(
+                        "mediapackage", region=r, resource=f"channels/{g.mediapackage_channel_id}"
+                    )
                     for g, r in guarded
                 ],
             ),
@@ -269,11 +279,13 @@ class _Statements:
     def parameter_arn(self, region: str, name: str) -> str:
         if name.startswith("arn:"):
             return name
-        return self.arn("ssm", region, f"parameter/{name.lstrip('/')}")
+        return self.arn("ssm", region=region, resource=f"parameter/{name.lstrip('/')}")
 
     def secret_arns(self, region: str, secret_id: str) -> list[str]:
         if not secret_id.startswith("arn:"):
-            return [self.arn("secretsmanager", region, f"secret:{secret_id}-??????")]
+            return [
+                self.arn("secretsmanager", region=region, resource=f"secret:{secret_id}-??????")
+            ]
         if FULL_SECRET_ARN.search(secret_id):
             return [secret_id]
         return [f"{secret_id}-??????"]
@@ -308,7 +320,8 @@ class _Statements:
             "RemoveOutputsFromTheseFlowsOnly",
             _allow(
                 ["mediaconnect:RemoveFlowOutput"],
-                flows + [self.arn("mediaconnect", r, "output:*") for r in self.regions()],
+                flows
+                + [self.arn("mediaconnect", region=r, resource="output:*") for r in self.regions()],
             ),
         )
         yield (
@@ -331,7 +344,7 @@ class _Statements:
             _allow(
                 ["medialive:DescribeChannel"],
                 [
-                    self.arn("medialive", region, f"channel:{channel}")
+                    self.arn("medialive", region=region, resource=f"channel:{channel}")
                     for channel in self.options.medialive_channels
                     for region in self.regions()
                 ],

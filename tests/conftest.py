@@ -192,3 +192,117 @@ def aws_calls():
     finally:
         BUILTIN_HANDLERS.remove(entry)
     assert log.invalid == [], "the tool sent requests AWS would reject"
+
+
+# --- suite-wide: every AWS action the tool calls is in `reconcile iam-policy` -----
+#
+# A botocore hook, registered once for the whole run, records (service, operation)
+# of every call the tool itself makes (a `reconciler` frame outside the sandbox
+# is on the stack: test set-up calls are not counted). At the end of the session
+# each recorded action must be granted by the union of the policies the tool
+# generates for a state that uses every feature (all `--for` purposes, optional
+# arguments given); otherwise the run fails, listing what is missing. A partial
+# run (-k, one file) records a subset of a full run's actions, so the check is
+# sound there too and is never skipped.
+
+# No IAM permission governs it: STS answers any valid credentials (STS API
+# reference, GetCallerIdentity), so no policy needs or can deny it.
+NEEDS_NO_PERMISSION = frozenset({("sts", "GetCallerIdentity")})
+# The account the session check's state names in its flow ARN (moto's default).
+ACCOUNT = "123456789012"
+TOOL_ACTIONS: set[tuple[str, str]] = set()
+
+
+def called_by_the_tool() -> bool:
+    """Whether the AWS call being made comes from the tool's own code."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith("reconciler.") and not module.startswith("reconciler.sandbox"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _record_tool_action(model, **kwargs) -> None:
+    if called_by_the_tool():
+        TOOL_ACTIONS.add((model.service_model.service_name, model.name))
+
+
+def write_full_state(
+    target: Path,
+    *,
+    events_flow_arn: str = f"arn:aws:mediaconnect:{REGION}:{ACCOUNT}:flow:1-abcd:lunora-events",
+    medialive_channel: str = "3714710",
+    secret_id: str = "lunora/twitch",
+) -> Path:
+    """The example state plus every feature that needs a permission: an HLS
+    guard, a second flow given by `arn:` that prunes, an encrypted SRT output
+    (a role MediaConnect assumes) and a key in Secrets Manager."""
+    shutil.copytree(EXAMPLE_STATE, target)
+    flow = target / "flows" / f"{FLOW_NAME}.yaml"
+    flow.write_text(
+        flow.read_text() + "hls_guard:\n"
+        f"  medialive_channel_id: '{medialive_channel}'\n"
+        "  mediapackage_channel_id: lunora-hls\n"
+    )
+    (target / "flows" / "lunora-events.yaml").write_text(
+        f"name: lunora-events\nregion: {REGION}\narn: {events_flow_arn}\nprune: true\n"
+    )
+    (target / "destinations" / "srt-backup.yaml").write_text(
+        "name: srt-backup\nflow: lunora-events\n"
+        "url: srt://203.0.113.9:9000?streamid=cam1&latency=200\n"
+        "encryption:\n"
+        f"  secret_arn: arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:srt-pass\n"
+        f"  role_arn: arn:aws:iam::{ACCOUNT}:role/MediaConnectSecrets\n"
+    )
+    (target / "destinations" / "twitch.yaml").write_text(
+        "name: twitch\nflow: lunora-events\nurl: rtmp://live.twitch.tv/app\n"
+        f"stream_key: {{secretsmanager: {secret_id}, key: stream_key}}\n"
+    )
+    return target
+
+
+def granted_actions() -> set[str]:
+    """Every action (lower case) the tool's policies grant for `write_full_state`,
+    for all purposes at once."""
+    import tempfile
+
+    from reconciler import iam
+    from reconciler.state import load_state
+
+    with tempfile.TemporaryDirectory() as scratch:
+        state = load_state(write_full_state(Path(scratch) / "state"))
+    options = iam.PolicyOptions(
+        purposes=frozenset(iam.PURPOSES),
+        account=ACCOUNT,
+        table="lunora-destinations",
+        medialive_channels=("3714710",),
+        kms_keys=(f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",),
+    )
+    return {
+        action.lower()
+        for statement in iam.policy(state, options)["Statement"]
+        for action in statement["Action"]
+    }
+
+
+def pytest_configure(config) -> None:
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    BUILTIN_HANDLERS.append(("provide-client-params", _record_tool_action))
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    granted = granted_actions()
+    uncovered = sorted(
+        f"{service}:{operation}"
+        for service, operation in TOOL_ACTIONS - NEEDS_NO_PERMISSION
+        if f"{service}:{operation}".lower() not in granted
+    )
+    if uncovered:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write_sep("=", "AWS actions the tool called that `reconcile iam-policy` does not grant", red=True)
+        for action in uncovered:
+            reporter.write_line(f"  {action}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
