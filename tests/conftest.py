@@ -302,7 +302,9 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     )
     if uncovered:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        reporter.write_sep("=", "AWS actions the tool called that `reconcile iam-policy` does not grant", red=True)
+        reporter.write_sep(
+            "=", "AWS actions the tool called that `reconcile iam-policy` does not grant", red=True
+        )
         for action in uncovered:
             reporter.write_line(f"  {action}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
