@@ -273,10 +273,14 @@ def world(tmp_path, sandbox, stream_keys) -> World:
     )
 
 
-def denied_calls(world: World, recorder: Recorder, purpose: str, *command: str) -> list[Request]:
+def denied_calls(
+    world: World, recorder: Recorder, purpose: str | tuple[str, ...], *command: str
+) -> list[Request]:
     """Run one command; the authorizations it needed that the policy for
-    `purpose`, generated from the state as it is now, would deny."""
-    policy = policy_for(world.state, "--for", purpose)
+    `purpose` (or these iam-policy arguments), generated from the state as it
+    is now, would deny."""
+    args = ("--for", purpose) if isinstance(purpose, str) else purpose
+    policy = policy_for(world.state, *args)
     recorder.take()
     result = run(*command, "--state", str(world.state))
     assert result.exit_code in (0, 2), result.output
@@ -319,6 +323,91 @@ def test_every_call_of_plan_apply_drift_and_status_is_allowed_by_its_role(
         "mediapackage:ListOriginEndpoints",
         "cloudwatch:GetMetricData",
     }
+
+
+TABLE = "lunora-destinations"
+
+
+def test_import_and_sync_table_are_allowed_by_the_migrate_and_operate_roles(
+    tmp_path, sandbox, recorder
+):
+    """Import from the flow, a MediaLive channel and the legacy table (storing
+    keys under the SSM prefix), then apply --sync-table: each command's calls
+    against the role for it, generated from the state as it is then. The flow
+    file comes first: the policy is for the flows the state declares."""
+    flow = sandbox.create_flow()
+    sandbox.add_hand_made_output(flow, "hand-made")
+    channel = boto3.client("medialive", region_name=REGION).create_channel(
+        Name="lunora-live",
+        Destinations=[
+            {
+                "Id": "yt",
+                "Settings": [{"Url": "rtmp://a.rtmp.youtube.com/live2", "StreamName": "yt-9f8e"}],
+            }
+        ],
+        EncoderSettings={
+            "AudioDescriptions": [],
+            "VideoDescriptions": [{"Name": "video"}],
+            "TimecodeConfig": {"Source": "SYSTEMCLOCK"},
+            "OutputGroups": [
+                {
+                    "Name": "rtmp",
+                    "OutputGroupSettings": {"RtmpGroupSettings": {}},
+                    "Outputs": [
+                        {
+                            "OutputName": "YouTube Main",
+                            "OutputSettings": {
+                                "RtmpOutputSettings": {"Destination": {"DestinationRefId": "yt"}}
+                            },
+                            "VideoDescriptionName": "video",
+                        }
+                    ],
+                }
+            ],
+        },
+    )["Channel"]["Id"]
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "destination_id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "destination_id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    row = {
+        "destination_id": {"S": "d-002"},
+        "name": {"S": "restream"},
+        "rtmp_url": {"S": "rtmp://live.restream.io/live"},
+        "stream_key_param": {"S": "/lunora/streaming/d-002/stream-key"},
+    }
+    dynamodb.put_item(TableName=TABLE, Item=row)
+    sandbox.put_key("/lunora/streaming/d-002/stream-key", "re_1111111_aaaaaaaa")
+    world = World(tmp_path / "state")
+    (world.state / "flows").mkdir(parents=True)
+    (world.state / "flows" / f"{FLOW_NAME}.yaml").write_text(
+        f"name: {FLOW_NAME}\nregion: {REGION}\n"
+    )
+    migrate = ("--for", "migrate", "--table", TABLE, "--medialive-channel", channel)
+    for command in (
+        ["import", "--flow", FLOW_NAME, "--store-keys"],
+        ["import", "--from-medialive", channel, "--flow", FLOW_NAME, "--store-keys", "--enable"],
+        ["import", "--from-dynamodb", TABLE, "--flow", FLOW_NAME],
+    ):
+        assert denied_calls(world, recorder, migrate, *command) == [], command
+    operate = ("--for", "operate", "--table", TABLE)
+    sync = ["apply", "--auto-approve", "--sync-table", TABLE]
+    assert denied_calls(world, recorder, operate, *sync) == []
+    assert world.seen >= {
+        "mediaconnect:DescribeFlow",
+        "medialive:DescribeChannel",
+        "dynamodb:Scan",
+        "ssm:PutParameter",
+        "mediaconnect:AddFlowOutputs",
+        "mediaconnect:TagResource",
+        "dynamodb:DescribeTable",
+        "dynamodb:UpdateItem",
+    }
+    (synced,) = dynamodb.scan(TableName=TABLE)["Items"]
+    assert synced["output_type"] == {"S": "mediaconnect"}
 
 
 def test_the_plan_role_cannot_write(world, recorder):
