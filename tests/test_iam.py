@@ -888,3 +888,17 @@ def test_the_run_fails_when_the_policy_misses_an_action_the_tool_called(tmp_path
     assert "1 passed" in result.stdout
     assert "AWS actions the tool called that `reconcile iam-policy` does not grant" in result.stdout
     assert "  mediaconnect:DescribeFlow\n" in result.stdout
+
+
+def test_the_readme_commands_for_the_two_roles_work_on_the_example_state():
+    commands = [
+        line.split(">")[0].split()[1:]
+        for line in (ROOT / "README.md").read_text().splitlines()
+        if line.startswith("reconcile iam-policy --state state")
+    ]
+    assert [c[c.index("--for") + 1] for c in commands] == ["plan", "apply"]
+    for command in commands:
+        args = [str(EXAMPLE_STATE) if a == "state" else a for a in command]
+        result = run(*args)
+        assert result.exit_code == 0 and result.stderr == "", result.output
+        assert json.loads(result.stdout)["Version"] == "2012-10-17"
