@@ -328,9 +328,7 @@ class _Statements:
             "PassEncryptionRolesToMediaConnect",
             _allow(
                 ["iam:PassRole"],
-                sorted(
-                    {role for dest in self.state.destinations for role in _role_arns(dest.fields)}
-                ),
+                [role for dest in self.state.destinations for role in _role_arns(dest.fields)],
                 {"StringEquals": {"iam:PassedToService": MEDIACONNECT_PRINCIPAL}},
             ),
         )

@@ -119,6 +119,10 @@ def parameter_arn(region: str, name: str) -> str:
     return name if name.startswith("arn:") else arn("ssm", region, f"parameter/{name.lstrip('/')}")
 
 
+def table_arn(region: str, table: str) -> str:
+    return table if table.startswith("arn:") else arn("dynamodb", region, f"table/{table}")
+
+
 def passed_roles(value: Any) -> Iterator[Request]:
     """An Encryption (or any) RoleArn in a request: MediaConnect is passed that role."""
     if isinstance(value, Mapping):
@@ -151,7 +155,7 @@ def authorizations(
             return [Request(action, params["FlowArn"]), *passed_roles(params["Outputs"])]
         case "mediaconnect", "UpdateFlowOutput" | "RemoveFlowOutput":
             resources = [Request(action, params["FlowArn"]), Request(action, params["OutputArn"])]
-            return [*resources, *passed_roles(dict(params))]
+            return [*resources, *passed_roles(params)]
         case "mediaconnect", "TagResource":
             return [Request(action, params["ResourceArn"])]
         case "ssm", "GetParameters":
@@ -171,15 +175,7 @@ def authorizations(
         case "mediapackage", "DescribeChannel":
             return [Request(action, arn("mediapackage", region, f"channels/{params['Id']}"))]
         case "dynamodb", _:
-            table = params["TableName"]
-            return [
-                Request(
-                    action,
-                    table
-                    if table.startswith("arn:")
-                    else arn("dynamodb", region, f"table/{table}"),
-                )
-            ]
+            return [Request(action, table_arn(region, params["TableName"]))]
         case "sts", "GetCallerIdentity":
             return []  # needs no permission
     raise AssertionError(f"no authorization rule for {action}: add it from the reference")
@@ -244,15 +240,16 @@ def recorder() -> Iterator[Recorder]:
 @dataclass
 class World:
     state: Path
+    flow: str  # the ARN of the flow the state names without arn:
     seen: set[str] = field(default_factory=set)  # every action authorized so far
 
 
 @pytest.fixture
 def world(tmp_path, sandbox, stream_keys) -> World:
-    """Two flows (one found by name, one by `arn:` that prunes), a running
-    MediaLive channel feeding MediaPackage, a key in Secrets Manager, an
+    """Two flows (one found by name, one by `arn:` that prunes), a MediaLive
+    channel feeding MediaPackage, a key in Secrets Manager, an
     unmanaged output that git adopts, and one that prune removes."""
-    sandbox.create_flow()
+    main_flow = sandbox.create_flow()
     events = sandbox.create_flow("lunora-events")
     package = boto3.client("mediapackage", region_name=REGION)
     package.create_channel(Id="lunora-hls")
@@ -265,12 +262,10 @@ def world(tmp_path, sandbox, stream_keys) -> World:
     boto3.client("secretsmanager", region_name=REGION).create_secret(
         Name="lunora/twitch", SecretString=json.dumps({"stream_key": "tw-5566-7788"})
     )
-    flows = {f["Name"]: f["FlowArn"] for f in sandbox.client.list_flows()["Flows"]}
-    sandbox.add_hand_made_output(flows[FLOW_NAME], "restream")  # adopted: updated, then tagged
+    sandbox.add_hand_made_output(main_flow, "restream")  # adopted: updated, then tagged
     sandbox.add_hand_made_output(events, "legacy-feed")  # undeclared on a pruning flow: removed
-    return World(
-        write_full_state(tmp_path / "state", events_flow_arn=events, medialive_channel=channel)
-    )
+    state = write_full_state(tmp_path / "state", events_flow_arn=events, medialive_channel=channel)
+    return World(state, main_flow)
 
 
 def denied_calls(
@@ -290,7 +285,7 @@ def denied_calls(
 
 
 def test_every_call_of_plan_apply_drift_and_status_is_allowed_by_its_role(
-    world, recorder, tmp_path
+    world, recorder, sandbox, tmp_path
 ):
     for command in (["validate"], ["plan"], ["drift"], ["status"]):
         assert denied_calls(world, recorder, "plan", *command) == [], command
@@ -303,7 +298,9 @@ def test_every_call_of_plan_apply_drift_and_status_is_allowed_by_its_role(
     assert denied_calls(world, recorder, "apply", "apply", "--auto-approve") == []
     # A deleted destination's output is removed although the state no longer names it.
     (world.state / "destinations" / "linkedin.yaml").unlink()
+    assert "linkedin" in sandbox.outputs(world.flow)
     assert denied_calls(world, recorder, "apply", "apply", "--auto-approve") == []
+    assert "linkedin" not in sandbox.outputs(world.flow)
     for command in (["plan"], ["drift"], ["status"]):
         assert denied_calls(world, recorder, "plan", *command) == [], command
     assert world.seen >= {
@@ -381,7 +378,7 @@ def test_import_and_sync_table_are_allowed_by_the_migrate_and_operate_roles(
     }
     dynamodb.put_item(TableName=TABLE, Item=row)
     sandbox.put_key("/lunora/streaming/d-002/stream-key", "re_1111111_aaaaaaaa")
-    world = World(tmp_path / "state")
+    world = World(tmp_path / "state", flow)
     (world.state / "flows").mkdir(parents=True)
     (world.state / "flows" / f"{FLOW_NAME}.yaml").write_text(
         f"name: {FLOW_NAME}\nregion: {REGION}\n"
