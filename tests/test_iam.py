@@ -410,7 +410,7 @@ def test_import_and_sync_table_are_allowed_by_the_migrate_and_operate_roles(
 def test_the_plan_role_cannot_write(world, recorder):
     """The apply run's writes, judged against the plan role: all denied."""
     plan = policy_for(world.state, "--for", "plan")
-    run("apply", "--state", str(world.state), "--auto-approve")
+    assert run("apply", "--state", str(world.state), "--auto-approve").exit_code == 0
     writes = [
         r
         for r in recorder.take()
