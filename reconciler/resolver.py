@@ -52,24 +52,28 @@ class Resolver:
                 isinstance(ref, SecretsManagerRef) and (region, ref.secret_id) not in self._secrets
             ):
                 secrets.setdefault(region, set()).add(ref.secret_id)
-        if (ssm or secrets) and self._stores is None:
+        if not (ssm or secrets):
+            return
+        if self._stores is None:
             raise RuntimeError("SSM or Secrets Manager references need a SecretStores")
         for region, names in ssm.items():
-            assert self._stores is not None
             found = self._stores.ssm_parameters(region, names)
-            for name in names:
-                self._ssm[region, name] = found.values.get(name) or found.failed.get(
-                    name, "parameter not found"
-                )
-                if name in found.plain:
-                    self.plain_ssm.add((region, name))
+            self._remember(self._ssm, region, names, found, "parameter not found")
+            self.plain_ssm |= {(region, name) for name in names & found.plain}
         for region, ids in secrets.items():
-            assert self._stores is not None
             found = self._stores.secrets(region, ids)
-            for secret_id in ids:
-                self._secrets[region, secret_id] = found.values.get(secret_id) or found.failed.get(
-                    secret_id, "secret not found"
-                )
+            self._remember(self._secrets, region, ids, found, "secret not found")
+
+    @staticmethod
+    def _remember(
+        cache: dict[tuple[str, str], Secret | str],
+        region: str,
+        names: set[str],
+        found: Lookup,
+        missing: str,
+    ) -> None:
+        for name in names:
+            cache[region, name] = found.values.get(name) or found.failed.get(name, missing)
 
     def lookup(self, ref: SecretRef, region: str) -> Secret | str:
         """The secret, or why it cannot be had (a reason never holds the value)."""
