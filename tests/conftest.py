@@ -4,7 +4,10 @@ files point nowhere, and AWS access goes through moto and the fidelity layer."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,6 +60,25 @@ def hls_path_is_never_written():
     yield
     BUILTIN_HANDLERS.remove(entry)
     assert attempts == [], "the tool attempted to write to the HLS path"
+
+
+@contextmanager
+def sandbox_server(*options: str) -> Iterator[str]:
+    """The sandbox as a real server process on 127.0.0.1; yields its endpoint URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler.sandbox", "--port", "0", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        assert line.startswith("sandbox listening on http://127.0.0.1:"), line
+        yield line.rsplit(" ", 1)[1]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
 
 
 @pytest.fixture

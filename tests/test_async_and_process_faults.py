@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import main
 from reconciler.sandbox.mediaconnect import settings as sandbox_settings
-from tests.conftest import EXAMPLE_KEYS, FLOW_NAME, REGION
+from tests.conftest import EXAMPLE_KEYS, FLOW_NAME, REGION, sandbox_server
 
 TIMEOUT = 60
 
@@ -79,16 +79,7 @@ def test_a_flow_that_stays_updating_is_reported_and_skipped(
 def server():
     """The sandbox server, reporting each flow UPDATING for 3 reads after a change,
     so that an apply spends time between its calls."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler.sandbox", "--port", "0", "--updating-describes", "3"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline().strip()
-        assert line.startswith("sandbox listening on "), line
-        endpoint = line.rsplit(" ", 1)[1]
+    with sandbox_server("--updating-describes", "3") as endpoint:
         session = boto3.Session(
             region_name=REGION, aws_access_key_id="t", aws_secret_access_key="t"
         )
@@ -100,9 +91,6 @@ def server():
             Name=FLOW_NAME, Source={"Name": "in", "Protocol": "rtp-fec", "IngestPort": 5000}
         )["Flow"]["FlowArn"]
         yield endpoint, client, arn
-    finally:
-        proc.terminate()
-        proc.wait(timeout=TIMEOUT)
 
 
 def environment(endpoint: str, tmp_path: Path) -> dict[str, str]:

@@ -11,26 +11,15 @@ import sys
 import boto3
 import pytest
 
-from tests.conftest import EXAMPLE_KEYS, FLOW_NAME, REGION
+from tests.conftest import EXAMPLE_KEYS, FLOW_NAME, REGION, sandbox_server
 
 TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
 def endpoint():
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler.sandbox", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline().strip()
-        assert line.startswith("sandbox listening on http://127.0.0.1:"), line
-        yield line.rsplit(" ", 1)[1]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=TIMEOUT)
+    with sandbox_server() as url:
+        yield url
 
 
 def reconcile(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -27,7 +27,7 @@ from reconciler import importer
 from reconciler.state import schema
 from tests.conftest import EXAMPLE_KEYS, FLOW_NAME, REGION, key_of
 from tests.ops.conftest import MEDIALIVE_KEYS, TABLE, assert_nowhere, legacy_row, run
-from tests.sandbox.helpers import add_request, example
+from tests.sandbox.helpers import add_request, cfn_outputs, example
 
 # Every MediaConnect request sent is also checked against botocore's model.
 pytestmark = pytest.mark.usefixtures("aws_calls")
@@ -61,15 +61,6 @@ class LiveFlow:
     create: dict[str, Any] = field(default_factory=dict)
     disable: tuple[str, ...] = ()  # outputs to DISABLE after adding (UpdateFlowOutput)
     keys: tuple[str, ...] = ()  # the stream keys in `outputs`
-
-
-def cfn_outputs(name: str) -> list[dict[str, Any]]:
-    resources = example(name)["Resources"].values()
-    return [
-        {k: v for k, v in r["Properties"].items() if k != "FlowArn"}
-        for r in resources
-        if r["Type"] == "AWS::MediaConnect::FlowOutput"
-    ]
 
 
 def rtmp_request(name: str, url: str, key: str) -> dict[str, Any]:
@@ -255,7 +246,13 @@ def test_import_then_plan_changes_no_setting(make, sandbox, empty_state, aws_cal
             assert document["url"] == expected
         assert document["enabled"] is (name not in flow.disable)
     plan = plan_json(empty_state)
-    assert plan["summary"] == {"add": 0, "update": 0, "replace": 0, "remove": 0, "adopt": len(flow.outputs)}
+    assert plan["summary"] == {
+        "add": 0,
+        "update": 0,
+        "replace": 0,
+        "remove": 0,
+        "adopt": len(flow.outputs),
+    }
     assert {c["output"] for c in plan["changes"]} == {o["Name"] for o in flow.outputs}
     assert all(c["adopt"] and c["fields"] == [] for c in plan["changes"])
     assert run("plan", "--state", str(empty_state), "--detailed-exitcode").exit_code == 0

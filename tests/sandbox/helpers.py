@@ -81,3 +81,13 @@ def client_error(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[int, str, 
         response["Error"]["Code"],
         response["Error"].get("Message", ""),
     )
+
+
+def cfn_outputs(name: str) -> list[dict[str, Any]]:
+    """The AWS::MediaConnect::FlowOutput properties of a template, as AddOutputRequests."""
+    resources = example(name)["Resources"].values()
+    return [
+        {k: v for k, v in r["Properties"].items() if k != "FlowArn"}
+        for r in resources
+        if r["Type"] == "AWS::MediaConnect::FlowOutput"
+    ]

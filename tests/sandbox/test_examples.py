@@ -19,6 +19,7 @@ from .helpers import (
     as_of_example,
     assert_shape,
     body,
+    cfn_outputs,
     example,
     key_paths,
     without_arns,
@@ -158,16 +159,6 @@ def test_remove_and_list_answer_with_the_examples_keys(
     assert_shape("ListFlowsResponse", listed)
     assert key_paths(removed) == key_paths(example("awscli-RemoveFlowOutput-1.json"))
     assert key_paths(listed) == key_paths(example("awscli-ListFlows-1.json"))
-
-
-def cfn_outputs(name: str) -> list[dict[str, Any]]:
-    """The AWS::MediaConnect::FlowOutput properties of a template, as AddOutputRequests."""
-    resources = example(name)["Resources"].values()
-    return [
-        {k: v for k, v in r["Properties"].items() if k != "FlowArn"}
-        for r in resources
-        if r["Type"] == "AWS::MediaConnect::FlowOutput"
-    ]
 
 
 def test_the_cdk_integration_outputs_are_accepted_and_stored_in_the_response_shape(
