@@ -26,10 +26,12 @@ import boto3
 from botocore.handlers import BUILTIN_HANDLERS
 from moto import mock_aws
 
-from reconciler import app, planner
+from reconciler.app import executor
+from reconciler.app.planning import compute_plan
 from reconciler.aws import Aws
+from reconciler.core import planner
+from reconciler.core.state import load_state
 from reconciler.sandbox.mediaconnect import install
-from reconciler.state import load_state
 
 REGION = "us-west-2"
 FLOW = "bench-flow"
@@ -90,16 +92,16 @@ def bench_size(outputs: int, rtt: float) -> dict[str, Any]:
             Name=FLOW, Source={"Name": "in", "Protocol": "rtp-fec", "IngestPort": 5000}
         )
         with recording(rtt) as calls:
-            first, _ = timed(lambda: app.plan(root, Aws(), environ), repeats=1)
+            first, _ = timed(lambda: compute_plan(root, Aws(), environ).plan, repeats=1)
             plan_empty = dict(calls.counts)
             calls.counts.clear()
             start = time.perf_counter()
-            report = app.apply(first, Aws())
+            report = executor.apply(first, Aws().mediaconnect)
             apply_time = time.perf_counter() - start
             assert report.ok
             apply_calls = dict(calls.counts)
             calls.counts.clear()
-            again, steady_time = timed(lambda: app.plan(root, Aws(), environ))
+            again, steady_time = timed(lambda: compute_plan(root, Aws(), environ).plan)
             assert not again.has_changes
             steady_calls = {k: v // REPEATS for k, v in calls.counts.items()}
     return {
@@ -118,8 +120,8 @@ def bench_planner(outputs: int = 50, repeats: int = 200) -> float:
         root = Path(tmp) / "state"
         environ = write_state(root, outputs)
         state = load_state(root)
-    from reconciler.models import LiveFlow, LiveOutput
-    from reconciler.resolver import Resolver, desired_outputs
+    from reconciler.app.resolver import Resolver, desired_outputs
+    from reconciler.core.models import LiveFlow, LiveOutput
 
     desired = desired_outputs(state, Resolver(environ))
     live = LiveFlow(

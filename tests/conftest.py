@@ -178,7 +178,7 @@ class CallLog:
         self.invalid: list[str] = []
 
     def __call__(self, model, params, **kwargs) -> None:
-        from reconciler.aws.model import request_errors
+        from reconciler.core.servicemodel import request_errors
 
         service = model.service_model.service_name
         self.calls.append((service, model.name))
@@ -290,8 +290,8 @@ def granted_actions() -> set[str]:
     for all purposes at once."""
     import tempfile
 
-    from reconciler import iam
-    from reconciler.state import load_state
+    from reconciler.core import iam
+    from reconciler.core.state import load_state
 
     with tempfile.TemporaryDirectory() as scratch:
         state = load_state(write_full_state(Path(scratch) / "state"))

@@ -309,7 +309,7 @@ def test_never_a_medialive_or_mediapackage_call(state_dir, flow_arn, stream_keys
 def test_apply_asks_at_a_terminal(
     state_dir, sandbox, flow_arn, stream_keys, monkeypatch, answer, applied
 ):
-    monkeypatch.setattr("reconciler.cli.stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("reconciler.cli.common.stdin_is_terminal", lambda: True)
     result = run("apply", "--state", str(state_dir), input=answer)
     assert "Apply these changes? [y/N]" in result.stdout
     assert result.exit_code == (0 if applied else 1)

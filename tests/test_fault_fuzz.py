@@ -17,12 +17,13 @@ from pathlib import Path
 import boto3
 import pytest
 
-from reconciler import app
+from reconciler.app import executor
+from reconciler.app.planning import compute_plan
 from reconciler.aws import Aws
 from reconciler.aws.clients import Clients
-from reconciler.errors import ReconcilerError
-from reconciler.executor import Outcome
-from reconciler.models import HlsGuard
+from reconciler.core.errors import ReconcilerError
+from reconciler.core.models import HlsGuard
+from reconciler.core.results import Outcome
 from tests.conftest import REGION
 from tests.faults import injected
 
@@ -160,12 +161,12 @@ def test_randomized_plans_under_faults_converge(tmp_path, sandbox, hls_path, mon
 
             policy.rng, policy.rate = random.Random(seed), 0.25
             try:
-                planned = app.compute(root, Aws(clients), {})
+                planned = compute_plan(root, Aws(clients), {})
             except ReconcilerError:
                 stats["plan failed under faults"] += 1
                 planned = None
             if planned is not None:
-                report = app.apply(planned.plan, Aws(clients))
+                report = executor.apply(planned.plan, Aws(clients).mediaconnect)
                 stats["converged in one run" if report.ok else "reported leftovers"] += 1
                 touched = {r.change.output for r in report.results}
                 after = outputs_of(sandbox.client, arn)
@@ -173,7 +174,7 @@ def test_randomized_plans_under_faults_converge(tmp_path, sandbox, hls_path, mon
                     if name not in touched:
                         assert after.get(name) == output, (seed, name)
                 policy.rate = 0.0
-                left = app.compute(root, Aws(clients), {}).plan
+                left = compute_plan(root, Aws(clients), {}).plan
                 not_done = {
                     r.change.output for r in report.results if r.outcome is not Outcome.DONE
                 }
@@ -184,9 +185,9 @@ def test_randomized_plans_under_faults_converge(tmp_path, sandbox, hls_path, mon
                 )
 
             policy.rate = 0.0
-            second = app.compute(root, Aws(clients), {})
-            assert app.apply(second.plan, Aws(clients)).ok, seed
-            assert not app.compute(root, Aws(clients), {}).plan.has_changes, seed
+            second = compute_plan(root, Aws(clients), {})
+            assert executor.apply(second.plan, Aws(clients).mediaconnect).ok, seed
+            assert not compute_plan(root, Aws(clients), {}).plan.has_changes, seed
             final = outputs_of(sandbox.client, arn)
             unmanaged = {n for n, o in before.items() if n not in desired}
             assert set(final) == set(desired) | {n for n in unmanaged if n in final}, seed

@@ -853,7 +853,7 @@ def test_the_run_fails_when_the_policy_misses_an_action_the_tool_called(tmp_path
     """With a policy that lacks DescribeFlow, a run whose test plans exits 1
     and names the action; its tests themselves pass."""
     (tmp_path / "drop_describe_flow.py").write_text(
-        "import reconciler.iam as iam\n"
+        "import reconciler.core.iam as iam\n"
         "original = iam.policy\n"
         "def policy(*args, **kwargs):\n"
         "    document = original(*args, **kwargs)\n"

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import main
-from reconciler.secrets import Secret, SecretsManagerRef
-from reconciler.state import load_state
+from reconciler.core.secrets import Secret, SecretsManagerRef
+from reconciler.core.state import load_state
 from tests.conftest import FLOW_NAME, REGION
 from tests.faults import always, injected
 
@@ -250,7 +250,7 @@ def test_two_reference_kinds_at_once_is_a_schema_error(state_dir):
 
 
 def test_secret_scrub_covers_every_value_seen():
-    from reconciler.secrets import scrub
+    from reconciler.core.secrets import scrub
 
     Secret("scrub-me-please")
     assert scrub("error near scrub-me-please!") == "error near (sensitive)!"

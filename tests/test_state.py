@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.errors import StateErrors
-from reconciler.secrets import SsmRef
-from reconciler.state import load_state
+from reconciler.core.errors import StateErrors
+from reconciler.core.secrets import SsmRef
+from reconciler.core.state import load_state
 
 FLOW = "lunora-player-prod-rtmp-router"
 
@@ -168,7 +168,7 @@ def test_explicit_protocol_missing_required_service_fields(state_dir):
     path = write(state_dir, "l.yaml", f"name: z\nflow: {FLOW}\nprotocol: zixi-push\n")
     errors = errors_of(state_dir)
     assert (
-        f"{path}:3: AWS would reject this output: Destination: required for zixi-push outputs"
+        f"{path}:3: AWS would reject this output: Destination: required for protocol zixi-push"
         in errors
     )
 
@@ -236,5 +236,5 @@ def test_port_out_of_range_in_settings(state_dir):
         f"name: p\nflow: {FLOW}\nprotocol: srt-listener\nsettings:\n  Port: 70000\n",
     )
     assert errors_of(state_dir) == [
-        f"{path}:5: AWS would reject this output: Port: 70000 is outside 1-65535"
+        f"{path}:5: AWS would reject this output: Port: 70000 is not a port number (1-65535)"
     ]

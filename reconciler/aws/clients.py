@@ -30,8 +30,8 @@ from botocore.exceptions import (
     ParamValidationError,
 )
 
-from reconciler.errors import AwsError, NotFound, ReconcilerError, Throttled
-from reconciler.secrets import reveal_all
+from reconciler.core.errors import AwsError, NotFound, ReconcilerError, Throttled
+from reconciler.core.secrets import reveal_all
 
 T = TypeVar("T")
 

@@ -17,7 +17,7 @@ monitor source health" pages:
 | `SourceConnected`, `SourceDisconnections` | SourceARN, FlowARN | Zixi, SRT (and RIST) sources |
 
 The guide documents no per-output metric for rtmp-push outputs; for those the
-flow's `SourceBitRate` is the only signal (see `reconciler.status`).
+flow's `SourceBitRate` is the only signal (see `reconciler.core.status`).
 
 `metric_data` asks for every query of a region in one GetMetricData call
 (CloudWatch takes up to 500 queries a call; only beyond that is a second call
@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from reconciler.aws.clients import Clients
-from reconciler.status import MetricQuery
+from reconciler.core.status import MetricQuery
 
 SERVICE = "cloudwatch"
 MAX_QUERIES_PER_CALL = 500

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from reconciler.aws.clients import Clients
-from reconciler.errors import AwsError
+from reconciler.core.errors import AwsError
 
 SERVICE = "dynamodb"
 

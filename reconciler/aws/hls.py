@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from reconciler.aws.clients import Clients
-from reconciler.models import HlsGuard, HlsView
+from reconciler.core.models import HlsGuard, HlsView
 
 # Values in these responses that are credentials (HLS ingest passwords, RTMP
 # stream names of the channel's own outputs): kept out of views and reports,

@@ -14,9 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from reconciler.aws.clients import Clients
-from reconciler.errors import FlowNotReady
-from reconciler.models import LiveFlow, LiveOutput
-from reconciler.outputs import MANAGED_TAG, live_fields
+from reconciler.core.errors import FlowNotReady
+from reconciler.core.models import LiveFlow, LiveOutput
+from reconciler.core.outputs import MANAGED_TAG, live_fields
 
 T = TypeVar("T")
 SERVICE = "mediaconnect"

@@ -7,7 +7,7 @@ place the tool writes a parameter, and only when asked (`import --store-keys`).
 from __future__ import annotations
 
 from reconciler.aws.clients import Clients
-from reconciler.secrets import Secret
+from reconciler.core.secrets import Secret
 
 
 class Parameters:

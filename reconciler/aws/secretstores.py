@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from reconciler.aws.clients import Clients
-from reconciler.errors import AwsError
-from reconciler.secrets import Secret
+from reconciler.core.errors import AwsError
+from reconciler.core.secrets import Secret
 
 SSM_BATCH = 10  # GetParameters takes at most 10 names
 SECRETS_BATCH = 20  # BatchGetSecretValue takes at most 20 ids

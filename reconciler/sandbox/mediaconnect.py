@@ -34,8 +34,8 @@ from moto.mediaconnect.responses import MediaConnectResponse
 from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
 
-from reconciler.aws.model import service_model
 from reconciler.sandbox import rules
+from reconciler.sandbox.model import service_model
 from reconciler.sandbox.stored import (
     new_output,
     new_source,

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
-from reconciler.aws.model import service_model
+from reconciler.sandbox.model import service_model
 from reconciler.sandbox.wire import to_members, to_wire
 
 Path = tuple[str, ...]

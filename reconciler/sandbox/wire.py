@@ -2,7 +2,7 @@
 
 On the wire every member travels under its `locationName` (`outputArn`,
 `transport.rtmpPushOutputSettings.streamName`); botocore users and
-`reconciler.aws.model` speak the member names (`OutputArn`, ...). The sandbox
+`reconciler.core.servicemodel` speak the member names (`OutputArn`, ...). The sandbox
 decodes what it receives to member names (so requests can be validated and
 reasoned about like boto3 users see them) and encodes what it stores back to the
 wire. Both directions walk botocore's shapes, so a new model member needs no code.
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from reconciler.aws.model import operation
+from reconciler.sandbox.model import operation
 
 # botocore's shapes are duck-typed here (`type_name`, `members`, `member`, `value`,
 # `serialization`) so this module type-checks with or without botocore stubs.

@@ -4,9 +4,10 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 
-from reconciler.aws.model import operation, request_errors
-from reconciler.outputs import add_request, parse_url
-from reconciler.secrets import Secret, mask_all
+from reconciler.core.outputs import add_request, parse_url
+from reconciler.core.secrets import Secret, mask_all
+from reconciler.core.servicemodel import request_errors
+from reconciler.sandbox.model import operation
 
 FLOW_ARN = "arn:aws:mediaconnect:us-west-2:111122223333:flow:1-abc:router"
 

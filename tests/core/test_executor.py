@@ -3,12 +3,13 @@ re-reads, convergence, failures and skips."""
 
 from pathlib import Path
 
-from reconciler.errors import AwsError, FlowNotReady, Location, NotFound
-from reconciler.executor import Outcome, apply
-from reconciler.models import DesiredOutput, FlowSpec, LiveFlow, LiveOutput
-from reconciler.outputs import live_fields, parse_url
-from reconciler.planner import Action, plan
-from reconciler.secrets import Secret
+from reconciler.app.executor import apply
+from reconciler.core.errors import AwsError, FlowNotReady, Location, NotFound
+from reconciler.core.models import DesiredOutput, FlowSpec, LiveFlow, LiveOutput
+from reconciler.core.outputs import live_fields, parse_url
+from reconciler.core.planner import Action, plan
+from reconciler.core.results import Outcome
+from reconciler.core.secrets import Secret
 
 AT = Location(Path("d.yaml"), 1)
 

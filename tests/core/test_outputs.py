@@ -2,8 +2,8 @@
 
 import pytest
 
-from reconciler.models import Struct, freeze
-from reconciler.outputs import (
+from reconciler.core.models import Struct, freeze
+from reconciler.core.outputs import (
     TLS_PUBLIC,
     UrlError,
     add_request,
@@ -11,7 +11,7 @@ from reconciler.outputs import (
     parse_url,
     update_request,
 )
-from reconciler.secrets import Secret
+from reconciler.core.secrets import Secret
 
 
 @pytest.mark.parametrize(

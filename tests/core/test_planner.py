@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.errors import Location
-from reconciler.models import DesiredOutput, FlowSpec, LiveFlow, LiveOutput
-from reconciler.outputs import parse_url
-from reconciler.planner import Action, PlanError, plan
-from reconciler.secrets import Secret
+from reconciler.core.errors import Location
+from reconciler.core.models import DesiredOutput, FlowSpec, LiveFlow, LiveOutput
+from reconciler.core.outputs import parse_url
+from reconciler.core.planner import Action, PlanError, plan
+from reconciler.core.secrets import Secret
 
 FLOW = "router"
 HERE = Location(Path("state/destinations/x.yaml"), 1)

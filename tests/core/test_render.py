@@ -3,12 +3,12 @@
 import json
 from pathlib import Path
 
-from reconciler import render
-from reconciler.errors import Location
-from reconciler.models import DesiredOutput, FlowSpec, LiveFlow, LiveOutput
-from reconciler.outputs import parse_url
-from reconciler.planner import plan
-from reconciler.secrets import Secret
+from reconciler.core.errors import Location
+from reconciler.core.models import DesiredOutput, FlowSpec, LiveFlow, LiveOutput
+from reconciler.core.outputs import parse_url
+from reconciler.core.planner import plan
+from reconciler.core.secrets import Secret
+from reconciler.render import plan as render
 
 KEY = "super-secret-key-1234"
 

@@ -23,8 +23,8 @@ import pytest
 import yaml
 from moto.mediaconnect.models import mediaconnect_backends
 
-from reconciler import importer
-from reconciler.state import schema
+from reconciler.core import importer
+from reconciler.core.schema import schema
 from tests.conftest import EXAMPLE_KEYS, FLOW_NAME, REGION, key_of
 from tests.ops.conftest import MEDIALIVE_KEYS, TABLE, assert_nowhere, legacy_row, run
 from tests.sandbox.helpers import add_request, cfn_outputs, example
@@ -570,7 +570,7 @@ def test_medialive_migration_one_destination_at_a_time(sandbox, channel, empty_s
 
 
 def test_the_tool_has_no_medialive_operation_but_describe_channel():
-    package = Path(importer.__file__).parent
+    package = Path(importer.__file__).parent.parent
     adapter = (package / "aws" / "medialive.py").read_text()
     operations = re.findall(r"call\(\s*SERVICE,\s*\w+,\s*\"(\w+)\"", adapter)
     for path in package.rglob("*.py"):

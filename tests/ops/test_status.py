@@ -18,13 +18,15 @@ import boto3
 import pytest
 from click.testing import CliRunner
 
-from reconciler import editing, status
+from reconciler.app import editing
 from reconciler.aws.cloudwatch import CloudWatch
 from reconciler.cli import main
-from reconciler.errors import AwsError, Location
-from reconciler.models import DestinationSpec, FlowSpec, LiveFlow, LiveOutput, State
-from reconciler.planner import FlowPlan, Plan
-from reconciler.status import Health
+from reconciler.core import status
+from reconciler.core.errors import AwsError, Location
+from reconciler.core.models import DestinationSpec, FlowSpec, LiveFlow, LiveOutput, State
+from reconciler.core.planner import FlowPlan, Plan
+from reconciler.core.status import Health
+from reconciler.render import status as status_render
 from tests.conftest import EXAMPLE_KEYS, FLOW_NAME, REGION
 
 pytestmark = pytest.mark.usefixtures("aws_calls")
@@ -403,7 +405,7 @@ def test_html_page_renders_the_table_in_chromium(state_dir, live, tmp_path):
     assert shot.stat().st_size > 10_000
     # The colour coding is visible: each health's background is on screen.
     for health in Health:
-        assert rgb(status.HEALTH_COLOURS[health][1]) in colours, health
+        assert rgb(status_render.HEALTH_COLOURS[health][1]) in colours, health
 
 
 # --- the rule, on plain values -----------------------------------------------------
@@ -511,7 +513,7 @@ def test_html_escapes_every_value():
         bitrate=None,
     )
     flow = status.FlowHealth(hostile, hostile, hostile, None, hostile)
-    page = status.as_html(status.Status(datetime(2025, 1, 1, tzinfo=UTC), 5, (flow,), (row,)))
+    page = status_render.as_html(status.Status(datetime(2025, 1, 1, tzinfo=UTC), 5, (flow,), (row,)))
     assert "<script" not in page
     # Four in the flow's line (name, region, status, error), four in the row
     # (name, protocol, host, reason).

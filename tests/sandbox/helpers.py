@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from reconciler.aws.model import shape_errors
+from reconciler.core.servicemodel import shape_errors
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "aws-examples"
 

@@ -67,10 +67,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.errors import ReconcilerError
-from reconciler.importer import DEFAULT_KEY_PREFIX, key_parameter
-from reconciler.models import FlowSpec, State, Struct
-from reconciler.secrets import SecretsManagerRef, SsmRef
+from reconciler.core.errors import ReconcilerError
+from reconciler.core.importer import DEFAULT_KEY_PREFIX, key_parameter
+from reconciler.core.models import FlowSpec, State, Struct
+from reconciler.core.secrets import SecretsManagerRef, SsmRef
 
 VERSION = "2012-10-17"
 PURPOSES = ("plan", "apply", "operate", "migrate")

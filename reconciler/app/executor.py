@@ -19,14 +19,13 @@ remaining changes are skipped with the reason.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, Protocol
 
-from reconciler.errors import AwsError, NotFound, ReconcilerError
-from reconciler.models import LiveFlow, LiveOutput
-from reconciler.outputs import add_request, update_request
-from reconciler.planner import Action, FlowPlan, OutputChange, Plan, differences
+from reconciler.core.errors import AwsError, NotFound, ReconcilerError
+from reconciler.core.models import LiveFlow, LiveOutput
+from reconciler.core.outputs import add_request, update_request
+from reconciler.core.planner import Action, FlowPlan, OutputChange, Plan, differences
+from reconciler.core.results import ApplyReport, Outcome, Result
 
 
 class OutputWriter(Protocol):
@@ -45,29 +44,6 @@ class OutputWriter(Protocol):
     def remove_output(self, region: str, flow_arn: str, output_arn: str) -> None: ...
 
     def mark_managed(self, region: str, output_arn: str) -> None: ...
-
-
-class Outcome(StrEnum):
-    DONE = "done"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-
-
-@dataclass(frozen=True)
-class Result:
-    change: OutputChange
-    outcome: Outcome
-    detail: str = ""  # why it failed or was skipped; for adds, the new output's ARN
-    output_arn: str | None = None
-
-
-@dataclass(frozen=True)
-class ApplyReport:
-    results: tuple[Result, ...]
-
-    @property
-    def ok(self) -> bool:
-        return all(r.outcome is Outcome.DONE for r in self.results)
 
 
 class FlowUnavailable(Exception):

@@ -12,16 +12,16 @@ from pathlib import Path
 
 import click
 
-from reconciler import iam
-from reconciler.cli import EXIT_OK, handle_errors, main, state_option
-from reconciler.importer import DEFAULT_KEY_PREFIX
-from reconciler.state import load_state
+from reconciler.app.planning import validate_state
+from reconciler.cli.common import EXIT_OK, handle_errors, state_option
+from reconciler.core import iam
+from reconciler.core.importer import DEFAULT_KEY_PREFIX
 
 # IAM's size limit for a managed policy, counted without whitespace.
 MANAGED_POLICY_LIMIT = 6144
 
 
-@main.command("iam-policy")
+@click.command("iam-policy")
 @state_option
 @click.option(
     "--for",
@@ -72,7 +72,7 @@ def iam_policy(
     kms_keys: tuple[str, ...],
 ) -> int:
     """Print the least-privilege IAM policy (JSON) for the calls the tool makes on this state."""
-    state = load_state(state_dir)
+    state = validate_state(state_dir)
     if account is None:
         account = iam.flow_arn_account(state)
         if account is None:

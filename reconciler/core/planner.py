@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from reconciler.errors import ReconcilerError
-from reconciler.models import (
+from reconciler.core.errors import ReconcilerError
+from reconciler.core.models import (
     SENSITIVE_PATHS,
     DesiredOutput,
     Fields,
@@ -20,10 +20,9 @@ from reconciler.models import (
     LiveOutput,
     Value,
 )
-from reconciler.outputs import REPLACE_PATHS
-from reconciler.secrets import Secret
-
-MAX_OUTPUTS_PER_FLOW = 50
+from reconciler.core.outputs import REPLACE_PATHS
+from reconciler.core.rules import MAX_OUTPUTS_PER_FLOW
+from reconciler.core.secrets import Secret
 
 # The order fields are listed in: where the stream goes first, then how.
 FIELD_ORDER = (

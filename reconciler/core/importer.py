@@ -22,13 +22,12 @@ from typing import Any
 
 import yaml
 
-from reconciler.models import Fields, LiveOutput, Value, freeze, unflatten
-from reconciler.outputs import TLS_PUBLIC, UrlError, parse_url
-from reconciler.secrets import Secret, SsmRef
+from reconciler.core.models import Fields, LiveOutput, Value, freeze, unflatten
+from reconciler.core.outputs import KEY_PATHS, TLS_PUBLIC, UrlError, parse_url
+from reconciler.core.secrets import Secret, SsmRef
 
 # The field a protocol's stream key fills, as `stream_key` in a file sets it: for
 # an srt-caller output its StreamId, which SRT ingest usually uses for the key.
-from reconciler.state import KEY_PATHS
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schemas/{kind}.schema.json\n"
 

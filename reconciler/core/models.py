@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from reconciler.errors import Location
-from reconciler.secrets import Secret, SecretRef
+from reconciler.core.errors import Location
+from reconciler.core.secrets import Secret, SecretRef
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,7 @@ class State:
 
     flows: Mapping[str, FlowSpec]
     destinations: tuple[DestinationSpec, ...]
+    fingerprint: str = ""  # sha256 of the files' names and the bytes parsed
 
     def destinations_of(self, flow: str) -> Iterator[DestinationSpec]:
         return (d for d in self.destinations if d.flow == flow)

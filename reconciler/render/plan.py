@@ -11,13 +11,13 @@ import html
 import json
 import sys
 from collections.abc import Iterable
-from typing import Any
 
-from reconciler.executor import ApplyReport, Outcome, Result
-from reconciler.hlsguard import HlsCheck
-from reconciler.models import HlsView, Struct, Value
-from reconciler.planner import Action, FieldChange, FlowPlan, OutputChange, Plan
-from reconciler.secrets import REDACTED, Secret
+from reconciler.core.hlsguard import HlsCheck
+from reconciler.core.models import HlsView, Struct, Value
+from reconciler.core.plandoc import plan_document
+from reconciler.core.planner import Action, FieldChange, FlowPlan, OutputChange, Plan
+from reconciler.core.results import ApplyReport, Outcome, Result
+from reconciler.core.secrets import REDACTED, Secret
 
 SYMBOLS = {Action.ADD: "+", Action.UPDATE: "~", Action.REPLACE: "±", Action.REMOVE: "-"}
 NOTES = {
@@ -134,61 +134,8 @@ def text(plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _json_field(change: OutputChange, field: FieldChange) -> dict[str, Any]:
-    if field.sensitive:
-        return {"field": field.path, "sensitive": True, "changed": True}
-    entry: dict[str, Any] = {"field": field.path}
-    if change.action is not Action.ADD:
-        entry["before"] = _plain(field.before)
-    if change.action is not Action.REMOVE:
-        entry["after"] = _plain(field.after)
-    return entry
-
-
-def _plain(value: Value) -> Any:
-    if isinstance(value, Struct):
-        return json.loads(str(value))
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, Secret):
-        return REDACTED
-    return value
-
-
 def as_json(plan: Plan) -> str:
     return json.dumps(plan_document(plan), indent=2) + "\n"
-
-
-def plan_document(plan: Plan) -> dict[str, Any]:
-    """The plan as plain JSON-ready data; sensitive fields carry no value."""
-    return {
-        "summary": plan.summary(),
-        "changes": [
-            {
-                "action": c.action.value,
-                "flow": c.flow,
-                "output": c.output,
-                "adopt": c.adopt,
-                "fields": [_json_field(c, f) for f in c.fields],
-            }
-            for c in plan.changes
-        ],
-        "unmanaged": [{"flow": f.spec.name, "output": n} for f in plan.flows for n in f.unmanaged],
-        "protected": [{"flow": f.spec.name, "output": n} for f in plan.flows for n in f.protected],
-        "hls": [
-            {
-                "flow": f.spec.name,
-                "medialive_channel": f.live.hls.medialive_channel_id,
-                "channel_state": f.live.hls.channel_state,
-                "mediapackage_channel": f.live.hls.mediapackage_channel_id,
-                "mediapackage_output_present": f.live.hls.mediapackage_output_present,
-                "endpoints": list(f.live.hls.endpoint_urls),
-                "fingerprint": f.live.hls.fingerprint,
-            }
-            for f in plan.flows
-            if f.live.hls is not None
-        ],
-    }
 
 
 # GitHub refuses a comment or an issue body longer than 65,536 characters. The

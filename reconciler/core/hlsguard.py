@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from deepdiff import DeepDiff
 
-from reconciler.models import HlsView
+from reconciler.core.models import HlsView
 
 
 @dataclass(frozen=True)

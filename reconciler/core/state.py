@@ -1,28 +1,22 @@
 """Reading `state/`: YAML files in, typed `State` out, or every mistake found.
 
-Validation happens here, where the files are read: YAML syntax, the JSON
-Schemas in `schemas/`, and the checks a schema cannot express (the flow
-exists, names are unique, URLs are well formed, no stream key is written
-literally, and each output would pass AWS's own request validation). Every
-error names its file and line. Nothing here touches the network.
+Validation happens here, where the files are read: YAML syntax
+(`core.yamlfile`), the JSON Schemas (`core.schema`), and the checks a schema
+cannot express (the flow exists, names are unique, URLs are well formed, no
+stream key is written literally, and each output would pass AWS's own request
+validation: botocore's model and `core.rules`). Every error names its file and
+line. Nothing here touches the network.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
-
-from reconciler.aws.model import request_errors
-from reconciler.errors import Location, StateError, StateErrors
-from reconciler.models import (
+from reconciler.core.errors import Location, StateError, StateErrors
+from reconciler.core.models import (
     DestinationSpec,
     Fields,
     FlowSpec,
@@ -32,62 +26,36 @@ from reconciler.models import (
     flatten,
     freeze,
 )
-from reconciler.outputs import (
+from reconciler.core.outputs import (
     IMPLICIT_DEFAULTS,
+    KEY_PATHS,
     RESERVED_SETTINGS,
-    SCHEME_PROTOCOLS,
     UrlError,
     add_request,
     carries_stream_key,
     parse_url,
 )
-from reconciler.planner import MAX_OUTPUTS_PER_FLOW
-from reconciler.secrets import Secret, SecretRef, mask_all, secret_ref
+from reconciler.core.rules import MAX_OUTPUTS_PER_FLOW, output_errors
+from reconciler.core.schema import HOW_TO_REFERENCE, MOVE_KEY, schema_errors
+from reconciler.core.secrets import Secret, SecretRef, mask_all, secret_ref
+from reconciler.core.servicemodel import request_errors
+from reconciler.core.yamlfile import Document, load_document, state_files
 
-SCHEMA_DIR = Path(__file__).parent / "schemas"
-# Which field a stream key fills, for outputs given by `protocol` rather than a URL.
-KEY_PATHS = {"rtmp-push": "RtmpPushSettings.StreamName", "srt-caller": "StreamId"}
 PLACEHOLDER_FLOW_ARN = "arn:aws:mediaconnect:us-east-1:000000000000:flow:1-validate:validate"
-
-MOVE_KEY = (
-    "store it as an SSM SecureString (aws ssm put-parameter --type SecureString "
-    "--name /streaming/NAME/key --value ...) and reference it: "
-    "`stream_key: {ssm: /streaming/NAME/key}`"
-)
-HOW_TO_REFERENCE = f"a stream key must not be written in the state files: {MOVE_KEY}"
-
-Path_ = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Document:
-    """A parsed YAML file and the line each key was written on."""
-
-    path: Path
-    data: Any
-    lines: Mapping[Path_, int]
-
-    def at(self, *path: str | int) -> Location:
-        """The location of `path`, or of its nearest ancestor that has one."""
-        key: Path_ = tuple(path)
-        while key and key not in self.lines:
-            key = key[:-1]
-        return Location(self.path, self.lines.get(key, 1))
-
-    def error(self, message: str, *path: str | int) -> StateError:
-        return StateError(self.at(*path), message)
 
 
 def load_state(root: Path) -> State:
     """Read and validate `root/flows/*.yaml` and `root/destinations/*.yaml`.
 
+    The returned State carries the fingerprint of exactly the bytes parsed.
     Raises StateErrors listing every problem found, sorted by file and line.
     """
     if not root.is_dir():
         raise StateErrors([StateError(Location(root), "state directory not found")])
     errors: list[StateError] = []
+    digest = hashlib.sha256()
     flows: dict[str, FlowSpec] = {}
-    for doc in _documents(root / "flows", "flow", errors):
+    for doc in _documents(root, "flows", "flow", errors, digest):
         flow = _flow(doc)
         if flow.name in flows:
             errors.append(
@@ -101,7 +69,7 @@ def load_state(root: Path) -> State:
         errors.append(StateError(Location(root / "flows"), "no flow files (*.yaml) found"))
     destinations: list[DestinationSpec] = []
     seen: dict[tuple[str, str], DestinationSpec] = {}
-    for doc in _documents(root / "destinations", "destination", errors):
+    for doc in _documents(root, "destinations", "destination", errors, digest):
         dest = _destination(doc, flows, errors)
         if dest is None:
             continue
@@ -130,107 +98,24 @@ def load_state(root: Path) -> State:
     if errors:
         errors.sort(key=lambda e: (str(e.location.file), e.location.line or 0))
         raise StateErrors(errors)
-    return State(flows, tuple(destinations))
+    return State(flows, tuple(destinations), f"sha256:{digest.hexdigest()}")
 
 
-def load_document(path: Path) -> Document:
-    """Parse one YAML file, keeping the line of every mapping key and list item."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        loader = yaml.SafeLoader(text)
+def _documents(
+    root: Path, folder: str, kind: str, errors: list[StateError], digest: Any
+) -> Iterator[Document]:
+    """Each schema-valid document of `root/folder`, every file's path and bytes
+    added to `digest` as read (any edit changes the fingerprint)."""
+    for path in state_files(root / folder):
+        digest.update(f"{folder}/{path.name}\0".encode())
         try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else None
-        raise StateError(Location(path, line), f"invalid YAML: {e.problem or e.context}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise StateError(Location(path), f"cannot read file: {e}") from None
-    if node is None:
-        raise StateError(Location(path, 1), "file is empty")
-    lines: dict[Path_, int] = {}
-    data = _construct(loader, node, (), lines, path)
-    return Document(path, data, lines)
-
-
-def _construct(
-    loader: yaml.SafeLoader, node: yaml.Node, at: Path_, lines: dict[Path_, int], file: Path
-) -> Any:
-    lines.setdefault(at, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)  # resolves `<<:` merge keys
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str):
-                raise StateError(
-                    Location(file, key_node.start_mark.line + 1), "keys must be strings"
-                )
-            if key in result:
-                raise StateError(
-                    Location(file, key_node.start_mark.line + 1), f"duplicate key {key!r}"
-                )
-            lines[(*at, key)] = key_node.start_mark.line + 1
-            result[key] = _construct(loader, value_node, (*at, key), lines, file)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _construct(loader, item, (*at, i), lines, file) for i, item in enumerate(node.value)
-        ]
-    return loader.construct_object(node, deep=True)
-
-
-@cache
-def schema(kind: str) -> jsonschema.protocols.Validator:
-    spec = json.loads((SCHEMA_DIR / f"{kind}.schema.json").read_text(encoding="utf-8"))
-    cls = jsonschema.validators.validator_for(spec)
-    cls.check_schema(spec)
-    return cls(spec)
-
-
-def schema_errors(doc: Document, kind: str) -> list[StateError]:
-    """JSON Schema errors, worded without echoing values (a value may be a key)."""
-    errors = []
-    for error in schema(kind).iter_errors(doc.data):
-        path = tuple(error.absolute_path)
-        errors.append(doc.error(_schema_message(error, path), *path))
-    return errors
-
-
-def _schema_message(error: jsonschema.ValidationError, path: Path_) -> str:
-    field = ".".join(str(p) for p in path)
-    prefix = f"{field}: " if field else ""
-    if path[:1] == ("stream_key",) and isinstance(error.instance, str):
-        return f"stream_key: {HOW_TO_REFERENCE}"
-    if path[:1] == ("stream_key",):
-        return (
-            "stream_key: must be one reference: {ssm: /parameter/name}, "
-            "{secretsmanager: NAME_OR_ARN, key: FIELD} or {env: VARIABLE}"
-        )
-    kind = error.validator
-    if kind in ("required", "additionalProperties"):
-        return prefix + error.message.replace("'", "`")
-    if kind == "type":
-        return f"{prefix}must be of type {error.validator_value}"
-    if kind == "enum":
-        allowed: Any = error.validator_value
-        return f"{prefix}must be one of {', '.join(str(v) for v in allowed)}"
-    if kind == "pattern":
-        return f"{prefix}has an invalid form (expected to match {error.validator_value})"
-    if kind == "anyOf" and not path:
-        return "needs a `url` (or an explicit `protocol` with `settings`)"
-    if kind in ("minLength", "maxLength", "minimum", "maximum", "uniqueItems"):
-        return f"{prefix}violates {kind} {error.validator_value}"
-    return f"{prefix}is not valid ({kind})"
-
-
-def _documents(folder: Path, kind: str, errors: list[StateError]) -> Iterator[Document]:
-    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
-    for path in files:
+            content = path.read_bytes()
+        except OSError as e:
+            errors.append(StateError(Location(path), f"cannot read file: {e.strerror or e}"))
+            continue
+        digest.update(content + b"\0")
         try:
-            doc = load_document(path)
+            doc = load_document(path, content)
         except StateError as e:
             errors.append(e)
             continue
@@ -396,7 +281,7 @@ def _aws_request_errors(
     problems = request_errors(
         "AddFlowOutputs", {"FlowArn": PLACEHOLDER_FLOW_ARN, "Outputs": [mask_all(output)]}
     )
-    problems += _service_rule_errors(fields)
+    problems += output_errors(mask_all(output), "")
     result = []
     for problem in problems:
         problem = problem.removeprefix("Outputs[0].")
@@ -410,38 +295,3 @@ def _aws_request_errors(
         )
         result.append(doc.error(f"AWS would reject this output: {problem}", *where))
     return result
-
-
-PUSH_PROTOCOLS = frozenset(set(SCHEME_PROTOCOLS.values()) | {"rtp-fec"})
-
-
-def _service_rule_errors(fields: Fields) -> list[str]:
-    """Rules the service enforces that botocore's model does not state."""
-    problems = []
-    port = fields.get("Port")
-    if isinstance(port, int) and not 1 <= port <= 65535:
-        problems.append(f"Port: {port} is outside 1-65535")
-    protocol = fields.get("Protocol")
-    if protocol in PUSH_PROTOCOLS:
-        problems += [
-            f"{f}: required for {protocol} outputs"
-            for f in ("Destination", "Port")
-            if fields.get(f) is None
-        ]
-    if protocol == "srt-listener" and fields.get("Port") is None:
-        problems.append("Port: required for srt-listener outputs")
-    if protocol == "rtmp-push" and fields.get("RtmpPushSettings.ApplicationName") is None:
-        problems.append("RtmpPushSettings.ApplicationName: required for rtmp-push outputs")
-    return problems
-
-
-def state_fingerprint(root: Path) -> str:
-    """A digest of every state file's path and bytes: any edit changes it."""
-    digest = hashlib.sha256()
-    for folder in ("flows", "destinations"):
-        directory = root / folder
-        for path in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
-            digest.update(f"{folder}/{path.name}\0".encode())
-            digest.update(path.read_bytes())
-            digest.update(b"\0")
-    return f"sha256:{digest.hexdigest()}"

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from reconciler.aws.dynamodb import Item
-from reconciler.errors import AwsError, ReconcilerError, StateError
-from reconciler.executor import ApplyReport, Outcome
-from reconciler.importer import plain
-from reconciler.state import load_document
+from reconciler.core.errors import AwsError, ReconcilerError, StateError
+from reconciler.core.importer import plain
+from reconciler.core.results import ApplyReport, Outcome
+from reconciler.core.yamlfile import load_document
 
 OUTPUT_TYPE = "mediaconnect"
 

@@ -15,7 +15,7 @@ import re
 import sys
 from typing import Any
 
-from reconciler.secrets import REDACTED, scrub
+from reconciler.core.secrets import REDACTED, scrub
 
 # `"streamName": "..."`, `'Value': '...'`, `StreamId=...` in JSON, reprs and query strings.
 SENSITIVE_FIELD = re.compile(

@@ -12,9 +12,9 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-from reconciler.errors import SecretError, StateErrors
-from reconciler.models import DesiredOutput, State
-from reconciler.secrets import EnvRef, Secret, SecretRef, SecretsManagerRef, SsmRef
+from reconciler.core.errors import SecretError, StateErrors
+from reconciler.core.models import DesiredOutput, State
+from reconciler.core.secrets import EnvRef, Secret, SecretRef, SecretsManagerRef, SsmRef
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,10 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from reconciler.errors import ReconcilerError, StateError, StateErrors
-from reconciler.state import load_document, load_state, schema
+from reconciler.core.errors import ReconcilerError, StateErrors
+from reconciler.core.schema import schema
+from reconciler.core.state import load_state
+from reconciler.core.yamlfile import load_document, readable_documents
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schemas/destination.schema.json"
 # A new destination's name becomes its file name: checked before anything is written.
@@ -73,14 +75,7 @@ def destinations(state_dir: Path) -> Iterator[Found]:
     Files that do not parse are passed over here; the validation after an edit
     reports them.
     """
-    folder = state_dir / "destinations"
-    if not folder.is_dir():
-        return
-    for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
-        try:
-            data = load_document(path).data
-        except StateError:
-            continue
+    for path, data in readable_documents(state_dir / "destinations"):
         if isinstance(data, dict) and isinstance(data.get("name"), str):
             yield Found(path, data["name"], str(data.get("flow")))
 

@@ -1,4 +1,4 @@
-"""`reconcile import`: destination files from what exists today.
+"""The import use case: destination files from what exists today.
 
 Three sources: the outputs already on a MediaConnect flow (`--flow`), the RTMP
 outputs of a MediaLive channel (`--from-medialive`) and the legacy DynamoDB
@@ -18,19 +18,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
-
-from reconciler import app
+from reconciler.app.planning import observe_flow
 from reconciler.aws import Aws
-from reconciler.cli import EXIT_OK, handle_errors, main, state_option
-from reconciler.errors import AwsError, Location, ReconcilerError, StateError, StateErrors
-from reconciler.importer import (
-    DEFAULT_KEY_PREFIX,
+from reconciler.core.errors import AwsError, Location, ReconcilerError, StateError, StateErrors
+from reconciler.core.importer import (
     Candidate,
     Converted,
     Skipped,
@@ -41,8 +37,9 @@ from reconciler.importer import (
     output_name,
     yaml_text,
 )
-from reconciler.models import FlowSpec
-from reconciler.state import load_document, load_state
+from reconciler.core.models import FlowSpec
+from reconciler.core.state import load_state
+from reconciler.core.yamlfile import load_document, readable_documents
 
 
 @dataclass(frozen=True)
@@ -57,51 +54,9 @@ class Target:
     exists: bool
 
 
-@main.command("import")
-@click.option(
-    "--flow",
-    "flow",
-    required=True,
-    metavar="NAME_OR_ARN",
-    help="The MediaConnect flow: imported from (alone) or the target of the files.",
-)
-@click.option(
-    "--from-medialive",
-    "channel_id",
-    metavar="CHANNEL_ID",
-    help="Import the RTMP outputs of this MediaLive channel (DescribeChannel only).",
-)
-@click.option(
-    "--from-dynamodb",
-    "table",
-    metavar="TABLE",
-    help="Import the rows of this legacy destinations table (Scan).",
-)
-@click.option("--region", help="AWS Region (default: the flow ARN's, the flow file's, AWS_REGION).")
-@state_option
-@click.option("--only", metavar="NAME", help="Import just this destination.")
-@click.option(
-    "--store-keys",
-    is_flag=True,
-    help="Put each live stream key into its SSM SecureString parameter.",
-)
-@click.option(
-    "--force", is_flag=True, help="Overwrite existing destination files and SSM parameters."
-)
-@click.option(
-    "--ssm-prefix",
-    default=DEFAULT_KEY_PREFIX,
-    show_default=True,
-    help="Key parameters are named PREFIX/FLOW/OUTPUT/stream-key.",
-)
-@click.option(
-    "--enable",
-    is_flag=True,
-    help="(--from-medialive) Write `enabled: true`; by default the files say false so "
-    "the output can be added before the channel's own RTMP output is removed.",
-)
-@handle_errors
-def import_(
+def import_destinations(
+    aws: Aws,
+    *,
     flow: str,
     channel_id: str | None,
     table: str | None,
@@ -112,8 +67,9 @@ def import_(
     force: bool,
     ssm_prefix: str,
     enable: bool,
-) -> int:
-    """Write destination files for outputs that exist today."""
+    echo: Callable[[str], None],
+) -> None:
+    """Write destination files for outputs that exist today; report each on `echo`."""
     if channel_id and table:
         raise ReconcilerError("--from-medialive and --from-dynamodb cannot be combined")
     if enable and not channel_id:
@@ -123,7 +79,6 @@ def import_(
             "--store-keys does not apply to --from-dynamodb: rows already name their "
             "SSM parameter (stream_key_param)"
         )
-    aws = Aws()
     target = _target(flow, region, state_dir)
     unmanaged: set[str] = set()
     if channel_id:
@@ -136,20 +91,21 @@ def import_(
         origin = f"table {table}"
     else:
         spec = FlowSpec(target.name, target.region, Location(Path("--flow")), arn=target.arn)
-        live = app.observe_flow(spec, aws)
+        live = observe_flow(spec, aws)
         results = [from_live_output(o, flow=live.name, key_prefix=ssm_prefix) for o in live.outputs]
         unmanaged = {o.name for o in live.outputs if not o.managed}
         origin = f"flow {live.name}"
     if only is not None:
         results = _only(results, only, origin)
-    imported = _import(aws, target, results, state_dir, store_keys=store_keys, force=force)
+    imported = _import(
+        aws, target, results, state_dir, store_keys=store_keys, force=force, echo=echo
+    )
     adopted = len(unmanaged & {c.name for c in imported})
     if adopted:
-        click.echo(
+        echo(
             f"{adopted} of them were not created by reconcile: the next plan lists them as "
             "adopted with no setting changed, and apply only tags them as managed."
         )
-    return EXIT_OK
 
 
 def _wanted(name: str, only: str | None) -> bool:
@@ -201,13 +157,7 @@ def _flow_files(state_dir: Path) -> dict[str, Path]:
 
 
 def _documents(folder: Path) -> Iterable[tuple[Path, dict[str, Any]]]:
-    for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
-        try:
-            data = load_document(path).data
-        except StateError:
-            continue
-        if isinstance(data, dict):
-            yield path, data
+    return ((path, data) for path, data in readable_documents(folder) if isinstance(data, dict))
 
 
 def _import(
@@ -218,6 +168,7 @@ def _import(
     *,
     store_keys: bool,
     force: bool,
+    echo: Callable[[str], None],
 ) -> list[Candidate]:
     """Check every candidate, store keys, write files, report each result, and
     return the candidates imported."""
@@ -244,30 +195,30 @@ def _import(
     if not target.exists and kept:
         target.file.parent.mkdir(parents=True, exist_ok=True)
         target.file.write_text(target.text, encoding="utf-8")
-        click.echo(f"wrote {target.file}")
+        echo(f"wrote {target.file}")
     written = 0
     for candidate in kept:
         file = folder / f"{candidate.name}.yaml"
         if file.exists() and file.read_text(encoding="utf-8") == texts[candidate.name]:
-            click.echo(f"unchanged {file} ({candidate.source})")
+            echo(f"unchanged {file} ({candidate.source})")
         else:
             folder.mkdir(parents=True, exist_ok=True)
             file.write_text(texts[candidate.name], encoding="utf-8")
             written += 1
-            click.echo(f"wrote {file} ({candidate.source})")
+            echo(f"wrote {file} ({candidate.source})")
         for note in candidate.notes:
-            click.echo(f"  note: {note}")
+            echo(f"  note: {note}")
     for line in key_lines:
-        click.echo(line)
+        echo(line)
     for skip in skipped:
-        click.echo(f"skipped {skip.source}: {skip.reason}")
+        echo(f"skipped {skip.source}: {skip.reason}")
     unstored = [c for c in kept if c.key is not None] if not store_keys else []
     if unstored:
-        click.echo(
+        echo(
             f"{len(unstored)} stream key(s) not stored: run again with --store-keys, or put "
             "each into the SSM SecureString parameter its file names"
         )
-    click.echo(f"Imported {len(kept)} destination(s) ({written} written), skipped {len(skipped)}.")
+    echo(f"Imported {len(kept)} destination(s) ({written} written), skipped {len(skipped)}.")
     return kept
 
 

@@ -21,10 +21,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.models import DesiredOutput, LiveFlow, State, Struct, thaw
-from reconciler.planner import Plan
-from reconciler.render import plan_document
-from reconciler.secrets import Secret
+from reconciler.core.models import DesiredOutput, LiveFlow, State, Struct, thaw
+from reconciler.core.plandoc import plan_document
+from reconciler.core.planner import Plan
+from reconciler.core.secrets import Secret
 
 FORMAT = "mediaconnect-reconciler/plan"
 VERSION = 1

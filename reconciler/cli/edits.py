@@ -1,29 +1,26 @@
-"""Day-to-day operation: `enable`, `disable`, `add`, `rm` and `status`.
+"""Day-to-day edits: `enable`, `disable`, `add` and `rm`.
 
-The four edits change one destination file (see `reconciler.editing`), check
+The four edits change one destination file (see `reconciler.app.editing`), check
 that the whole state is still valid, and print the plan the edit leads to, so
 the operator sees what applying it will do before committing it. The edit is
 a git edit: if AWS cannot be asked (no credentials, no network, a missing
 stream key), it stands and the plan part says why it is missing (exit 0).
-
-`status` is read-only: one row per output with desired and live state,
-drift, and health from CloudWatch.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 
-from reconciler import app, editing, render, status
+from reconciler.app import editing
+from reconciler.app.planning import compute_plan
 from reconciler.aws import Aws
-from reconciler.cli import EXIT_OK, handle_errors, main, state_option
-from reconciler.errors import AwsError, ReconcilerError, StateErrors
-from reconciler.secrets import scrub
-from reconciler.state import load_state
+from reconciler.cli.common import EXIT_OK, handle_errors, state_option
+from reconciler.core.errors import ReconcilerError, StateErrors
+from reconciler.core.secrets import scrub
+from reconciler.render import plan as render
 
 flow_option = click.option(
     "--flow", help="The destination's flow (needed when the name is used on several flows)."
@@ -35,7 +32,7 @@ def _report(edit: editing.Edit, state_dir: Path) -> int:
     if not edit.changed:
         return EXIT_OK
     try:
-        result = app.plan(state_dir, Aws(), os.environ)
+        result = compute_plan(state_dir, Aws(), os.environ).plan
     except ReconcilerError as e:
         reasons = e.errors if isinstance(e, StateErrors) else [e]
         click.echo("\nPlan not computed, so what applying will do is not shown:")
@@ -49,7 +46,7 @@ def _report(edit: editing.Edit, state_dir: Path) -> int:
     return EXIT_OK
 
 
-@main.command()
+@click.command()
 @click.argument("name")
 @flow_option
 @state_option
@@ -59,7 +56,7 @@ def enable(name: str, flow: str | None, state_dir: Path) -> int:
     return _report(editing.set_enabled(state_dir, name, True, flow), state_dir)
 
 
-@main.command()
+@click.command()
 @click.argument("name")
 @flow_option
 @state_option
@@ -69,7 +66,7 @@ def disable(name: str, flow: str | None, state_dir: Path) -> int:
     return _report(editing.set_enabled(state_dir, name, False, flow), state_dir)
 
 
-@main.command()
+@click.command()
 @click.argument("name")
 @click.option("--flow", required=True, help="The flow (a `name` from flows/) to send from.")
 @click.option("--url", required=True, help="Ingest URL without the key, e.g. rtmps://host/app.")
@@ -109,7 +106,7 @@ def add(
     return _report(edit, state_dir)
 
 
-@main.command()
+@click.command()
 @click.argument("name")
 @flow_option
 @state_option
@@ -117,59 +114,3 @@ def add(
 def rm(name: str, flow: str | None, state_dir: Path) -> int:
     """Delete a destination's file (apply then removes its output)."""
     return _report(editing.remove(state_dir, name, flow), state_dir)
-
-
-@main.command("status")
-@state_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(sorted(status.RENDERERS)),
-    default="text",
-    show_default=True,
-)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write to this file instead of standard output.",
-)
-@click.option(
-    "--minutes",
-    type=click.IntRange(1, 1440),
-    default=5,
-    show_default=True,
-    help="Judge health on the metrics of the last N minutes.",
-)
-@handle_errors
-def status_command(state_dir: Path, fmt: str, out: Path | None, minutes: int) -> int:
-    """Each output's desired and live state, drift, and health from CloudWatch."""
-    aws = Aws()
-    result = app.plan(state_dir, aws, os.environ)
-    end = datetime.now(UTC).replace(microsecond=0)
-    start = end - timedelta(minutes=minutes)
-    metrics: dict[status.MetricQuery, tuple[float, ...]] = {}
-    unavailable: dict[str, str] = {}
-    for region, queries in status.metric_queries(result).items():
-        try:
-            metrics.update(
-                aws.cloudwatch.metric_data(
-                    region, queries, start=start, end=end, period=status.PERIOD
-                )
-            )
-        except AwsError as e:
-            unavailable[region] = str(e)
-    report = status.build(
-        load_state(state_dir),
-        result,
-        metrics,
-        as_of=end,
-        minutes=minutes,
-        unavailable=unavailable,
-    )
-    page = status.RENDERERS[fmt](report)
-    if out is None:
-        click.echo(page, nl=False)
-    else:
-        out.write_text(page, encoding="utf-8")
-        click.echo(f"{out}: status of {len(report.rows)} output(s) written")
-    return EXIT_OK

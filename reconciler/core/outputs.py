@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from reconciler.models import (
+from reconciler.core.models import (
     SENSITIVE_PATHS,
     Fields,
     Value,
@@ -22,7 +22,11 @@ from reconciler.models import (
     top_level,
     unflatten,
 )
-from reconciler.secrets import Secret
+from reconciler.core.rules import PORT_RANGE
+from reconciler.core.secrets import Secret
+
+# Which field a stream key fills, for outputs given by `protocol` rather than a URL.
+KEY_PATHS = {"rtmp-push": "RtmpPushSettings.StreamName", "srt-caller": "StreamId"}
 
 MANAGED_TAG = ("reconciler:managed-by", "mediaconnect-reconciler")
 
@@ -158,7 +162,7 @@ def parse_url(url: str) -> UrlOutput:
         raise UrlError("URL has no host")
     if port is None and scheme not in DEFAULT_PORTS:
         raise UrlError(f"{scheme}:// URL needs a port (host:port)")
-    if port is not None and not 1 <= port <= 65535:
+    if port is not None and port not in PORT_RANGE:
         raise UrlError(f"port {port} is outside 1-65535")
     fields: dict[str, Value] = {
         "Protocol": SCHEME_PROTOCOLS[scheme],

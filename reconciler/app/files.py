@@ -1,0 +1,26 @@
+"""Writing the tool's own files (saved plans, audit reports): whole or not at all."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from reconciler.core.errors import ReconcilerError
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def write_json(path: Path, document: Mapping[str, Any]) -> None:
+    """Write whole or not at all (a temporary file renamed into place)."""
+    text = json.dumps(document, indent=2, sort_keys=False) + "\n"
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as e:
+        raise ReconcilerError(f"{path}: cannot write: {e.strerror}") from None

@@ -1,0 +1,85 @@
+"""The plan use case: read git and AWS, and compute what would make them match.
+
+Writes nothing. The CLI chooses how to show what comes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from reconciler.app.resolver import Resolver, desired_outputs
+from reconciler.aws import Aws
+from reconciler.aws.mediaconnect import MediaConnect
+from reconciler.core import planner
+from reconciler.core.errors import AwsError, FlowNotFound, NotFound, ReconcilerError
+from reconciler.core.models import DesiredOutput, FlowSpec, LiveFlow, State
+from reconciler.core.state import load_state
+
+
+def validate_state(state_dir: Path) -> State:
+    """Offline: schema and semantic checks only. Raises StateErrors."""
+    return load_state(state_dir)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A plan and what it was computed from (the state carries its fingerprint)."""
+
+    plan: planner.Plan
+    state: State
+    desired: list[DesiredOutput]
+
+
+def compute_plan(state_dir: Path, aws: Aws, environ: Mapping[str, str]) -> Planned:
+    """Read git and AWS, and compute the plan. Writes nothing.
+
+    Stream keys are resolved before any MediaConnect call, so a missing key
+    fails fast. AWS cost: GetParameters per 10 SSM keys and BatchGetSecretValue
+    per 20 secrets (per region); one DescribeFlow per flow (plus ListFlows per
+    region for flows given by name) and one ListTagsForResource per unprotected
+    output.
+    """
+    state = load_state(state_dir)
+    desired = desired_outputs(state, Resolver(environ, aws.secrets))
+    observed = {name: observe_flow(spec, aws) for name, spec in state.flows.items()}
+    result = planner.plan(state.flows.values(), desired, observed)
+    return Planned(result, state, desired)
+
+
+def observe_flow(spec: FlowSpec, aws: Aws) -> LiveFlow:
+    """The live flow (and its HLS path, when guarded): read-only."""
+    arn = spec.arn or _arn_by_name(spec, aws.mediaconnect)
+    try:
+        live = aws.mediaconnect.describe_flow(
+            spec.region, arn, tags_for=lambda name: name not in spec.protected
+        )
+    except NotFound:
+        raise FlowNotFound(spec.name, spec.region) from None
+    if live.name != spec.name:
+        raise ReconcilerError(
+            f"{spec.location}: arn names flow {live.name!r}, but the file says {spec.name!r}"
+        )
+    if spec.hls_guard is not None:
+        guard = spec.hls_guard
+        try:
+            hls = aws.hls.observe(guard, guard.region or spec.region)
+        except AwsError as e:
+            raise ReconcilerError(
+                f"{spec.location}: hls_guard: cannot read the HLS path: {e}"
+            ) from None
+        live = replace(live, hls=hls)
+    return live
+
+
+def _arn_by_name(spec: FlowSpec, aws: MediaConnect) -> str:
+    arns = aws.flow_arns_named(spec.region, spec.name)
+    if not arns:
+        raise FlowNotFound(spec.name, spec.region)
+    if len(arns) > 1:
+        raise ReconcilerError(
+            f"{spec.location}: {len(arns)} flows are named {spec.name!r} in {spec.region}; "
+            "add `arn:` to say which one"
+        )
+    return arns[0]

@@ -1,0 +1,68 @@
+"""The JSON Schemas of the state files, and their errors worded for people.
+
+Messages never echo a value: a value may be a stream key written by mistake.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from reconciler.core.errors import StateError
+from reconciler.core.yamlfile import Document, Path_
+
+SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
+MOVE_KEY = (
+    "store it as an SSM SecureString (aws ssm put-parameter --type SecureString "
+    "--name /streaming/NAME/key --value ...) and reference it: "
+    "`stream_key: {ssm: /streaming/NAME/key}`"
+)
+HOW_TO_REFERENCE = f"a stream key must not be written in the state files: {MOVE_KEY}"
+
+
+@cache
+def schema(kind: str) -> jsonschema.protocols.Validator:
+    spec = json.loads((SCHEMA_DIR / f"{kind}.schema.json").read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(spec)
+    cls.check_schema(spec)
+    return cls(spec)
+
+
+def schema_errors(doc: Document, kind: str) -> list[StateError]:
+    """JSON Schema errors, worded without echoing values (a value may be a key)."""
+    errors = []
+    for error in schema(kind).iter_errors(doc.data):
+        path = tuple(error.absolute_path)
+        errors.append(doc.error(_schema_message(error, path), *path))
+    return errors
+
+
+def _schema_message(error: jsonschema.ValidationError, path: Path_) -> str:
+    field = ".".join(str(p) for p in path)
+    prefix = f"{field}: " if field else ""
+    if path[:1] == ("stream_key",) and isinstance(error.instance, str):
+        return f"stream_key: {HOW_TO_REFERENCE}"
+    if path[:1] == ("stream_key",):
+        return (
+            "stream_key: must be one reference: {ssm: /parameter/name}, "
+            "{secretsmanager: NAME_OR_ARN, key: FIELD} or {env: VARIABLE}"
+        )
+    kind = error.validator
+    if kind in ("required", "additionalProperties"):
+        return prefix + error.message.replace("'", "`")
+    if kind == "type":
+        return f"{prefix}must be of type {error.validator_value}"
+    if kind == "enum":
+        allowed: Any = error.validator_value
+        return f"{prefix}must be one of {', '.join(str(v) for v in allowed)}"
+    if kind == "pattern":
+        return f"{prefix}has an invalid form (expected to match {error.validator_value})"
+    if kind == "anyOf" and not path:
+        return "needs a `url` (or an explicit `protocol` with `settings`)"
+    if kind in ("minLength", "maxLength", "minimum", "maximum", "uniqueItems"):
+        return f"{prefix}violates {kind} {error.validator_value}"
+    return f"{prefix}is not valid ({kind})"
