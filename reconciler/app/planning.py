@@ -13,14 +13,35 @@ from reconciler.app.resolver import Resolver, desired_outputs
 from reconciler.aws import Aws
 from reconciler.aws.mediaconnect import MediaConnect
 from reconciler.core import planner
-from reconciler.core.errors import AwsError, FlowNotFound, NotFound, ReconcilerError
+from reconciler.core.errors import (
+    AwsError,
+    FlowNotFound,
+    NotFound,
+    ReconcilerError,
+    StateErrors,
+)
 from reconciler.core.models import DesiredOutput, FlowSpec, LiveFlow, State
+from reconciler.core.pricing import load_pricing
 from reconciler.core.state import load_state
 
 
 def validate_state(state_dir: Path) -> State:
-    """Offline: schema and semantic checks only. Raises StateErrors."""
-    return load_state(state_dir)
+    """Offline: schema and semantic checks of the state files and of
+    `pricing.yaml` beside them. Raises StateErrors listing every problem."""
+    errors: list[ReconcilerError] = []
+    state: State | None = None
+    try:
+        state = load_state(state_dir)
+    except StateErrors as e:
+        errors += e.errors
+    if state_dir.is_dir():
+        try:
+            load_pricing(state_dir)
+        except StateErrors as e:
+            errors += e.errors
+    if errors or state is None:
+        raise StateErrors(errors)
+    return state
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,7 @@ class MediaConnect:
                 )
                 for o in raw
             ),
+            source_max_bitrate=_source_max_bitrate(flow),
         )
 
     def ready_flow(self, region: str, arn: str) -> LiveFlow:
@@ -142,3 +143,10 @@ class MediaConnect:
             return [call() for call in calls]
         with ThreadPoolExecutor(max_workers=TAG_LOOKUP_THREADS) as pool:
             return list(pool.map(lambda call: call(), calls))
+
+
+def _source_max_bitrate(flow: Mapping[str, Any]) -> int | None:
+    """The highest MaxBitrate among the flow's sources (b/s), if any reports one."""
+    sources = [flow.get("Source") or {}, *flow.get("Sources", [])]
+    rates = [s["MaxBitrate"] for s in sources if isinstance(s.get("MaxBitrate"), int)]
+    return max(rates) if rates else None

@@ -118,6 +118,10 @@ class FlowSpec:
     prune: bool = False
     protected: frozenset[str] = frozenset()
     hls_guard: HlsGuard | None = None
+    # Cost assumptions (docs/cost.md); None: not declared.
+    bitrate_mbps: float | None = None
+    hours_per_month: float | None = None
+    budget_usd_month: float | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,8 @@ class DestinationSpec:
     stream_key: SecretRef | None = None
     stream_key_path: str | None = None  # which field the resolved key fills
     platform: str | None = None
+    bitrate_mbps: float | None = None  # cost assumptions overriding the flow's
+    hours_per_month: float | None = None
 
 
 @dataclass(frozen=True)
@@ -189,3 +195,4 @@ class LiveFlow:
     status: str
     outputs: tuple[LiveOutput, ...] = field(default=())
     hls: HlsView | None = None  # set when the flow file declares an hls_guard
+    source_max_bitrate: int | None = None  # b/s, when DescribeFlow reports one

@@ -63,6 +63,13 @@ def _schema_message(error: jsonschema.ValidationError, path: Path_) -> str:
         return f"{prefix}has an invalid form (expected to match {error.validator_value})"
     if kind == "anyOf" and not path:
         return "needs a `url` (or an explicit `protocol` with `settings`)"
-    if kind in ("minLength", "maxLength", "minimum", "maximum", "uniqueItems"):
+    if kind in (
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "uniqueItems",
+    ):
         return f"{prefix}violates {kind} {error.validator_value}"
     return f"{prefix}is not valid ({kind})"

@@ -139,6 +139,9 @@ def _flow(doc: Document) -> FlowSpec:
         prune=data.get("prune", False),
         protected=frozenset(data.get("protected", [])),
         hls_guard=HlsGuard(**data["hls_guard"]) if "hls_guard" in data else None,
+        bitrate_mbps=data.get("bitrate_mbps"),
+        hours_per_month=data.get("hours_per_month"),
+        budget_usd_month=data.get("budget_usd_month"),
     )
 
 
@@ -190,6 +193,8 @@ def _destination(
         stream_key=stream_key,
         stream_key_path=key_path,
         platform=data.get("platform"),
+        bitrate_mbps=data.get("bitrate_mbps"),
+        hours_per_month=data.get("hours_per_month"),
     )
 
 
