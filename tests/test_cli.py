@@ -82,7 +82,9 @@ def test_plan_json_contract(state_dir, flow_arn, stream_keys):
 
 def test_plan_markdown(state_dir, flow_arn, stream_keys):
     text = run("plan", "--state", str(state_dir), "--format", "markdown").stdout
-    assert text.startswith("**Plan: 4 to add")
+    first, _, rest = text.partition("\n\n")
+    assert first.startswith("💰 **This plan adds $")  # the cost line comes first
+    assert rest.startswith("**Plan: 4 to add")
     assert f"<summary><b>{FLOW_NAME}</b>" in text
     assert_no_secret(text)
 

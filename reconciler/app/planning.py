@@ -13,6 +13,7 @@ from reconciler.app.resolver import Resolver, desired_outputs
 from reconciler.aws import Aws
 from reconciler.aws.mediaconnect import MediaConnect
 from reconciler.core import planner
+from reconciler.core.cost import PlanCost, plan_cost
 from reconciler.core.errors import (
     AwsError,
     FlowNotFound,
@@ -51,6 +52,7 @@ class Planned:
     plan: planner.Plan
     state: State
     desired: list[DesiredOutput]
+    cost: PlanCost | None = None  # what the plan does to the monthly bill
 
 
 def compute_plan(state_dir: Path, aws: Aws, environ: Mapping[str, str]) -> Planned:
@@ -66,7 +68,8 @@ def compute_plan(state_dir: Path, aws: Aws, environ: Mapping[str, str]) -> Plann
     desired = desired_outputs(state, Resolver(environ, aws.secrets))
     observed = {name: observe_flow(spec, aws) for name, spec in state.flows.items()}
     result = planner.plan(state.flows.values(), desired, observed)
-    return Planned(result, state, desired)
+    cost = plan_cost(result, state, load_pricing(state_dir))
+    return Planned(result, state, desired, cost)
 
 
 def observe_flow(spec: FlowSpec, aws: Aws) -> LiveFlow:

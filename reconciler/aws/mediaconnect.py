@@ -146,7 +146,9 @@ class MediaConnect:
 
 
 def _source_max_bitrate(flow: Mapping[str, Any]) -> int | None:
-    """The highest MaxBitrate among the flow's sources (b/s), if any reports one."""
+    """The highest `Transport.MaxBitrate` among the flow's sources (b/s), if any
+    reports one (DescribeFlow's Source carries it in its Transport)."""
     sources = [flow.get("Source") or {}, *flow.get("Sources", [])]
-    rates = [s["MaxBitrate"] for s in sources if isinstance(s.get("MaxBitrate"), int)]
-    return max(rates) if rates else None
+    rates = [(s.get("Transport") or {}).get("MaxBitrate") for s in sources]
+    known = [r for r in rates if isinstance(r, int) and not isinstance(r, bool) and r > 0]
+    return max(known) if known else None

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from reconciler.app import applying
-from reconciler.app.planning import compute_plan
+from reconciler.app.planning import Planned, compute_plan
 from reconciler.app.saved import load_saved_plan, recheck_saved_plan
 from reconciler.aws import Aws
 from reconciler.cli import common
@@ -28,6 +28,11 @@ from reconciler.render import plan as render
     help="Write a JSON audit report: caller, time, commit, plan fingerprint, every AWS call.",
 )
 @click.option("--sync-table", metavar="TABLE", help="Write output ARNs back to this legacy table.")
+@click.option(
+    "--accept-cost",
+    is_flag=True,
+    help="Apply even if the plan raises a flow's estimated cost above its budget_usd_month.",
+)
 @handle_errors
 def apply(
     plan_file: Path | None,
@@ -35,6 +40,7 @@ def apply(
     auto_approve: bool,
     report_file: Path | None,
     sync_table: str | None,
+    accept_cost: bool,
 ) -> int:
     """Make exactly the planned calls.
 
@@ -46,10 +52,12 @@ def apply(
     if plan_file is not None:
         saved = load_saved_plan(plan_file)
         planned = recheck_saved_plan(saved, plan_file, state_dir, aws, os.environ)
-        click.echo(render.text(planned.plan), nl=False)
+        click.echo(render.text(planned.plan, planned.cost), nl=False)
+        _check_budget(planned, accept_cost)
     else:
         planned = compute_plan(state_dir, aws, os.environ)
-        click.echo(render.text(planned.plan), nl=False)
+        click.echo(render.text(planned.plan, planned.cost), nl=False)
+        _check_budget(planned, accept_cost)
         if planned.plan.has_changes and not auto_approve:
             if not common.stdin_is_terminal():
                 raise Refused("no terminal to confirm on; nothing was applied (use --auto-approve)")
@@ -74,3 +82,13 @@ def apply(
     if problem is not None:
         raise problem
     return EXIT_OK if applied.report.ok else EXIT_ERROR
+
+
+def _check_budget(planned: Planned, accept_cost: bool) -> None:
+    """Refuse, before anything is written, a plan that crosses a flow's budget."""
+    over = planned.cost.over_budget if planned.cost is not None else ()
+    if over and not accept_cost:
+        raise Refused(
+            "; ".join(check.message for check in over)
+            + ". Nothing was applied; give --accept-cost to apply anyway"
+        )

@@ -11,7 +11,7 @@ from reconciler.app.planning import compute_plan
 from reconciler.app.saved import save_plan
 from reconciler.aws import Aws
 from reconciler.cli.common import EXIT_CHANGES, EXIT_OK, format_option, handle_errors, state_option
-from reconciler.render.plan import RENDERERS
+from reconciler.render.plan import render_plan
 
 
 @click.command()
@@ -30,9 +30,10 @@ from reconciler.render.plan import RENDERERS
 )
 @handle_errors
 def plan(state_dir: Path, fmt: str, detailed_exitcode: bool, out_file: Path | None) -> int:
-    """Show the per-output adds, updates and removals that would make AWS match git."""
+    """Show the per-output adds, updates and removals that would make AWS match git,
+    and what each costs a month (docs/cost.md)."""
     planned = compute_plan(state_dir, Aws(), os.environ)
-    click.echo(RENDERERS[fmt](planned.plan), nl=False)
+    click.echo(render_plan(fmt, planned.plan, planned.cost), nl=False)
     if out_file is not None:
         save_plan(planned, out_file, state_dir, os.environ)
         click.echo(f"Saved the plan; apply it with: reconcile apply {out_file}", err=True)

@@ -2,8 +2,10 @@
 
 Purely computational. The model (docs/cost.md):
 
-- A running transport-stream flow pays `flow_usd_per_hour` for each of its
-  `hours_per_month`; a flow in STANDBY pays nothing and sends nothing.
+- A transport-stream flow pays `flow_usd_per_hour` for each of its
+  `hours_per_month` (the hours it runs). A flow in STANDBY pays nothing and
+  sends nothing while it stays there: one in STANDBY now is still estimated
+  for its declared hours, and says so (`hours_per_month: 0` for one kept idle).
 - Each ENABLED output pays transfer for its own copy of the stream:
   `bitrate_mbps * 10^6 / 8 * 3600 * hours / 2^30` GB a month, priced on the
   region's monthly tiers. Tiers apply to a region's whole volume; each output
@@ -61,7 +63,7 @@ class OutputLoad:
 class FlowLoad:
     name: str
     region: str
-    running: bool  # False: STANDBY, no charge
+    running: bool  # False: in STANDBY now (no charge while it stays there)
     hours: float
     bitrate_mbps: float | None  # the flow's default for its outputs
     basis: str
@@ -135,7 +137,7 @@ def bill(loads: Iterable[FlowLoad], prices: PriceTable) -> Bill:
         rates = prices.get(region)
         if rates is None:
             continue
-        gb = sum(o.gb or 0.0 for f in loads if f.region == region and f.running for o in f.outputs)
+        gb = sum(o.gb or 0.0 for f in loads if f.region == region for o in f.outputs)
         deducted = min(free, gb)
         free -= deducted
         region_usd[region] = (gb, tiered_cost(gb - deducted, rates.internet_tiers))
@@ -157,12 +159,12 @@ def _flow_cost(load: FlowLoad, prices: PriceTable, region: tuple[float, float] |
     costs: list[OutputCost] = []
     unknown: list[str] = []
     for o in load.outputs:
-        gb = o.gb if load.running else 0.0
+        gb = o.gb
         if gb is None:
             unknown.append(f"{load.name}/{o.name}: transfer unknown ({o.basis})")
         costs.append(OutputCost(o.name, gb, None if gb is None else gb * average, o))
     outputs = tuple(costs)
-    flow_usd = rates.flow_usd_per_hour * load.hours if load.running else 0.0
+    flow_usd = rates.flow_usd_per_hour * load.hours
     transfer = None if unknown else sum(o.usd or 0.0 for o in outputs)
     return FlowCost(
         load.name, load.region, flow_usd, transfer, tuple(outputs), tuple(unknown), load

@@ -227,7 +227,9 @@ def _region(
 def _tiers(doc: Document, raw: Any, *at: str) -> tuple[Tier, ...]:
     where: tuple[str | int, ...] = (*at, "internet_tiers")
     if not isinstance(raw, list) or not raw:
-        raise _Bad(doc.error(f"{'.'.join(map(str, where))}: must be a non-empty list of tiers", *where))
+        raise _Bad(
+            doc.error(f"{'.'.join(map(str, where))}: must be a non-empty list of tiers", *where)
+        )
     tiers: list[Tier] = []
     floor = 0.0
     for index, item in enumerate(raw):

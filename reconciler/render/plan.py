@@ -10,14 +10,16 @@ from __future__ import annotations
 import html
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from reconciler.core.cost import PlanCost
 from reconciler.core.hlsguard import HlsCheck
 from reconciler.core.models import HlsView, Struct, Value
 from reconciler.core.plandoc import plan_document
 from reconciler.core.planner import Action, FieldChange, FlowPlan, OutputChange, Plan
 from reconciler.core.results import ApplyReport, Outcome, Result
 from reconciler.core.secrets import REDACTED, Secret
+from reconciler.render import cost as costs
 
 SYMBOLS = {Action.ADD: "+", Action.UPDATE: "~", Action.REPLACE: "±", Action.REMOVE: "-"}
 NOTES = {
@@ -108,7 +110,9 @@ def hls_checks(checks: Iterable[HlsCheck]) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
-def text(plan: Plan) -> str:
+def text(plan: Plan, cost: PlanCost | None = None) -> str:
+    """The plan for a terminal; with `cost`, each change's monthly delta and a
+    closing cost summary (budgets included)."""
     lines: list[str] = []
     for flow in plan.flows:
         lines.append(f"Flow {flow.spec.name} ({flow.live.region}, {flow.live.status})")
@@ -123,6 +127,8 @@ def text(plan: Plan) -> str:
             label = "adopt" if change.adoption_only else change.action.value
             symbol = "=" if change.adoption_only else SYMBOLS[change.action]
             head = f"  {symbol} {label:<8} {change.output}"
+            if cost is not None and not change.adoption_only:
+                head += f"  ({costs.change_note(cost.of(change))})"
             lines.append(head + "".join(f"\n      ({n})" for n in notes))
             fields = _visible_fields(change)
             width = max((len(f.path) for f in fields), default=0)
@@ -131,11 +137,19 @@ def text(plan: Plan) -> str:
         lines += [f"  · protected {name} (never touched)" for name in flow.protected]
         lines.append("")
     lines.append(summary_line(plan))
+    if cost is not None:
+        lines += costs.plan_lines(cost)
     return "\n".join(lines) + "\n"
 
 
-def as_json(plan: Plan) -> str:
-    return json.dumps(plan_document(plan), indent=2) + "\n"
+def as_json(plan: Plan, cost: PlanCost | None = None) -> str:
+    """The plan as JSON; with `cost`, a top-level `cost` object and one per change."""
+    document = plan_document(plan)
+    if cost is not None:
+        document["cost"] = costs.plan_document(cost)
+        for entry, change in zip(document["changes"], plan.changes, strict=True):
+            entry["cost"] = costs.change_document(cost.of(change))
+    return json.dumps(document, indent=2) + "\n"
 
 
 # GitHub refuses a comment or an issue body longer than 65,536 characters. The
@@ -164,9 +178,11 @@ def _md_counts(flow: FlowPlan) -> str:
     return ", ".join(f"{n} {label}" for label, n in counts if n) or "no changes"
 
 
-def _md_rows(change: OutputChange) -> list[str]:
+def _md_rows(change: OutputChange, cost: PlanCost | None = None) -> list[str]:
     """The table rows of one change: never split, so a cut falls between changes."""
     label = f"{SYMBOLS[change.action]} {change.action.value}"
+    if cost is not None and not change.adoption_only:
+        label += f" <b>{_md(costs.change_note(cost.of(change)))}</b>"
     if change.adoption_only:
         label = f"= adopt<br><sub>{_md(ADOPT_ONLY_NOTE)}</sub>"
     elif change.adopt:
@@ -183,7 +199,7 @@ def _md_rows(change: OutputChange) -> list[str]:
     return rows
 
 
-def _md_flow(flow: FlowPlan, room: int) -> tuple[list[str], int]:
+def _md_flow(flow: FlowPlan, room: int, cost: PlanCost | None = None) -> tuple[list[str], int]:
     """One flow's collapsible section in at most `room` bytes, and how many of its
     changes it shows. Whole changes only, and the section is always closed; an
     empty list when not even its heading and one change fit."""
@@ -205,7 +221,7 @@ def _md_flow(flow: FlowPlan, room: int) -> tuple[list[str], int]:
     body: list[str] = []
     shown = 0
     for change in flow.changes:
-        rows = _md_rows(change)
+        rows = _md_rows(change, cost)
         room -= _md_size(rows)
         if room < 0:
             break
@@ -225,12 +241,17 @@ def _md_cut_note(left: int, total: int) -> list[str]:
     ]
 
 
-def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
+def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT, cost: PlanCost | None = None) -> str:
     """The plan for a pull request comment, an issue or a job summary: a one-line
     summary, then one collapsible section per flow. A plan longer than `limit`
-    bytes is cut between two changes, with a note saying how many are left out."""
+    bytes is cut between two changes, with a note saying how many are left out.
+    With `cost`, the first line says what the plan adds a month, each change
+    shows its delta, and a per-flow cost table follows the summary."""
     head = [f"**{_md(summary_line(plan))}**", ""]
-    full = "\n".join(head + [line for f in plan.flows for line in _md_flow(f, sys.maxsize)[0]])
+    if cost is not None:
+        head = costs.markdown_head(cost) + head + costs.markdown_table(cost)
+    sections = [line for f in plan.flows for line in _md_flow(f, sys.maxsize, cost)[0]]
+    full = "\n".join(head + sections)
     if len(full.encode()) <= limit:
         return full
     total = len(plan.changes)
@@ -238,7 +259,7 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     room = limit - _md_size(head) - _md_size(_md_cut_note(total, total))
     shown = 0
     for flow in plan.flows:
-        section, count = _md_flow(flow, room)
+        section, count = _md_flow(flow, room, cost)
         lines += section
         room -= _md_size(section)
         shown += count
@@ -267,4 +288,11 @@ def apply_text(report: ApplyReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-RENDERERS = {"text": text, "json": as_json, "markdown": markdown}
+RENDERERS: dict[str, Callable[[Plan], str]] = {"text": text, "json": as_json, "markdown": markdown}
+
+
+def render_plan(fmt: str, plan: Plan, cost: PlanCost | None = None) -> str:
+    """The plan in `fmt` (a RENDERERS key), with its cost when given."""
+    if fmt == "markdown":
+        return markdown(plan, cost=cost)
+    return text(plan, cost) if fmt == "text" else as_json(plan, cost)

@@ -57,10 +57,11 @@ def live(*outputs: DestinationSpec, status: str = "ACTIVE", max_bitrate=None) ->
 
 
 def costed(flow: FlowSpec, before: list[DestinationSpec], after: list[DestinationSpec], **kw):
+    prices = kw.pop("prices", EMBEDDED)
     state = State({FLOW: flow}, tuple(after))
     observed = live(*before, **kw)
     result = plan([flow], [desired(d) for d in after], {FLOW: observed})
-    return result, plan_cost(result, state, kw.get("prices", EMBEDDED))
+    return result, plan_cost(result, state, prices)
 
 
 def test_one_stream_month_in_gib():
@@ -107,9 +108,12 @@ def test_disabled_outputs_cost_no_transfer_and_the_flow_hours_remain():
     assert result.usd == pytest.approx(116.80)
 
 
-def test_a_flow_in_standby_costs_nothing():
+def test_a_flow_in_standby_is_estimated_for_the_hours_it_runs():
     load = flow_load(spec(bitrate_mbps=10), [dest("a")], live(status="STANDBY"))
-    assert bill([load], EMBEDDED).usd == 0
+    assert not load.running
+    assert bill([load], EMBEDDED).usd == pytest.approx(392.146, abs=0.001)
+    idle = flow_load(spec(bitrate_mbps=10, hours_per_month=0), [dest("a")], None)
+    assert bill([idle], EMBEDDED).usd == 0
 
 
 def test_free_tier_is_deducted_only_when_asked():
@@ -150,7 +154,7 @@ def test_a_destination_overrides_bitrate_and_hours():
 def test_adding_two_destinations_adds_two_streams():
     """The issue's "$550.70" is 2 x $275.35 rounded first; unrounded it is $550.69."""
     a, b = dest("a"), dest("b")
-    result, cost = costed(spec(bitrate_mbps=10), [], [a, b])
+    _, cost = costed(spec(bitrate_mbps=10), [], [a, b])
     assert [c.delta_usd for c in cost.changes] == pytest.approx([275.35, 275.35], abs=0.005)
     assert round(cost.delta_usd, 2) == 550.69
     assert cost.after.usd == pytest.approx(116.80 + 550.69, abs=0.01)
@@ -220,3 +224,14 @@ def test_custom_prices_use_their_tiers():
     )
     result = bill([flow_load(spec(bitrate_mbps=10), [dest("a")], None)], prices)
     assert result.usd == pytest.approx(730 + ONE_STREAM_GB * 0.01)
+
+
+def test_the_plan_text_says_cost_unknown_for_an_unpriced_region():
+    from reconciler.render.plan import text
+
+    result, cost = costed(
+        spec(region="us-west-2", bitrate_mbps=10), [], [dest("a")], prices=PriceTable({})
+    )
+    out = text(result, cost)
+    assert "+ add      a  (cost unknown)" in out
+    assert "cost unknown: router: no price data for region us-west-2" in out
