@@ -552,6 +552,8 @@ NO_RESOURCE_TYPE = {
     "secretsmanager:BatchGetSecretValue",
     "mediapackage:ListOriginEndpoints",
     "cloudwatch:GetMetricData",
+    "ce:GetCostAndUsage",
+    "pricing:GetProducts",
 }
 KMS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k1"
 # Each purpose with every option it takes.
@@ -569,6 +571,7 @@ PURPOSE_ARGS = {
         "--medialive-channel",
         CHANNEL,
     ),
+    "cost": ("--for", "cost"),
 }
 
 

@@ -24,3 +24,13 @@ def write_json(path: Path, document: Mapping[str, Any]) -> None:
         temporary.replace(path)
     except OSError as e:
         raise ReconcilerError(f"{path}: cannot write: {e.strerror}") from None
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write whole or not at all (a temporary file renamed into place)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as e:
+        raise ReconcilerError(f"{path}: cannot write: {e.strerror}") from None

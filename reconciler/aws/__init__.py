@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from reconciler.aws.clients import Clients
 from reconciler.aws.cloudwatch import CloudWatch
+from reconciler.aws.costexplorer import CostExplorer
 from reconciler.aws.dynamodb import DynamoDb
 from reconciler.aws.hls import HlsPath
 from reconciler.aws.mediaconnect import MediaConnect
@@ -27,6 +28,7 @@ class Aws:
         self.secrets = SecretStores(self.clients)
         self.hls = HlsPath(self.clients)  # read-only
         self.cloudwatch = CloudWatch(self.clients)
+        self.costexplorer = CostExplorer(self.clients)  # `reconcile cost` only
         # Migration only (`reconcile import`, `apply --sync-table`).
         self.medialive = MediaLive(self.clients)
         self.dynamodb = DynamoDb(self.clients)

@@ -13,6 +13,7 @@ import click
 
 from reconciler.app import logs
 from reconciler.cli.apply import apply
+from reconciler.cli.cost import cost
 from reconciler.cli.drift import drift
 from reconciler.cli.edits import add, disable, enable, rm
 from reconciler.cli.iam import iam_policy
@@ -44,5 +45,6 @@ for command in (
     rm,
     import_destinations,
     iam_policy,
+    cost,
 ):
     main.add_command(command)

@@ -30,7 +30,7 @@ MANAGED_POLICY_LIMIT = 6144
     type=click.Choice(iam.PURPOSES),
     help="The role's purpose (repeatable; default apply): plan = validate, plan, drift, "
     "status, enable/disable/add/rm (reads only); apply = plan's + apply; operate = "
-    "apply's + apply --sync-table; migrate = import.",
+    "apply's + apply --sync-table; migrate = import; cost = cost (--actual, --refresh-prices).",
 )
 @click.option(
     "--account",

@@ -347,3 +347,16 @@ def _budget(before: Bill, after: Bill, load: FlowLoad) -> BudgetCheck | None:
 def loads_delta(before: Sequence[FlowLoad], after: Sequence[FlowLoad], prices: PriceTable) -> float:
     """Monthly USD `after` costs more than `before` (e.g. after a bitrate change)."""
     return bill(after, prices).known_usd - bill(before, prices).known_usd
+
+
+# --- the design document's scenario -------------------------------------------------
+
+# "Cost Comparison (Monthly, 24/7 Streaming)" in docs/design: its inputs and figures.
+DESIGN_FIGURES = {"flow": 115.0, "transfer": 276.0, "total": 391.0}
+
+
+def design_document_loads() -> list[FlowLoad]:
+    """One flow in us-west-2 sending one 10 Mb/s stream 24/7 (730 h)."""
+    basis = "10 Mb/s, 730 h/month (the design document's inputs)"
+    output = OutputLoad("one destination", True, 10.0, HOURS_PER_MONTH, basis)
+    return [FlowLoad("design document", "us-west-2", True, HOURS_PER_MONTH, 10.0, basis, (output,))]

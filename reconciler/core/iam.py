@@ -13,6 +13,11 @@ Purposes (one role each; several `--for` give their union):
 - operate: apply's, plus `apply --sync-table TABLE`: the legacy table.
 - migrate: `import` (`--flow`, `--from-medialive`, `--from-dynamodb`,
   `--store-keys`): flow reads, the source named, SSM keys under the prefix.
+- cost: `cost` (`--actual`, `--refresh-prices`): flow reads (no tags), Cost
+  Explorer's GetCostAndUsage and the Price List's GetProducts. Neither lists a
+  resource type in the SAR ("Actions defined by AWS Cost Explorer Service",
+  "... by AWS Price List"), so both get `*`; they are read-only and granted to
+  no other purpose.
 
 Resource rules, from the service authorization reference (SAR) and the API
 references; `*` appears only where the SAR lists no resource type:
@@ -73,7 +78,7 @@ from reconciler.core.models import FlowSpec, State, Struct
 from reconciler.core.secrets import SecretsManagerRef, SsmRef
 
 VERSION = "2012-10-17"
-PURPOSES = ("plan", "apply", "operate", "migrate")
+PURPOSES = ("plan", "apply", "operate", "migrate", "cost")
 DEFAULT_PURPOSE = "apply"
 ANY = "*"
 MEDIACONNECT_PRINCIPAL = "mediaconnect.amazonaws.com"
@@ -163,11 +168,12 @@ class _Statements:
         self.apply = self.operate or "apply" in purposes
         self.plan = self.apply or "plan" in purposes
         self.migrate = "migrate" in purposes
+        self.cost = "cost" in purposes
         self.flows = sorted(state.flows.values(), key=lambda f: f.name)
 
     def all(self) -> Iterator[tuple[str, Body]]:
-        if self.plan or self.migrate:
-            yield from self.flow_reads()
+        if self.plan or self.migrate or self.cost:
+            yield from self.flow_reads(tags=self.plan or self.migrate)
         if self.plan:
             yield from self.plan_reads()
         if self.kms_keys_are_read():
@@ -184,6 +190,9 @@ class _Statements:
             )
         if self.migrate:
             yield from self.imports()
+        if self.cost:
+            yield "ReadMediaConnectSpendFromCostExplorer", _allow(["ce:GetCostAndUsage"], [ANY])
+            yield "ReadMediaConnectRatesFromPriceList", _allow(["pricing:GetProducts"], [ANY])
 
     # --- ARNs --------------------------------------------------------------
 
@@ -218,17 +227,18 @@ class _Statements:
 
     # --- statements --------------------------------------------------------
 
-    def flow_reads(self) -> Iterator[tuple[str, Body]]:
+    def flow_reads(self, *, tags: bool = True) -> Iterator[tuple[str, Body]]:
         if any(flow.arn is None for flow in self.flows):
             yield "FindFlowsDeclaredByName", _allow(["mediaconnect:ListFlows"], [ANY])
         yield (
             "ReadFlows",
             _allow(["mediaconnect:DescribeFlow"], [self.flow_arn(f) for f in self.flows]),
         )
-        yield (
-            "ReadOutputTagsToKnowWhichOutputsAreManaged",
-            _allow(["mediaconnect:ListTagsForResource"], [ANY]),
-        )
+        if tags:
+            yield (
+                "ReadOutputTagsToKnowWhichOutputsAreManaged",
+                _allow(["mediaconnect:ListTagsForResource"], [ANY]),
+            )
 
     def plan_reads(self) -> Iterator[tuple[str, Body]]:
         parameters: list[str] = []

@@ -39,8 +39,8 @@ def model(service: str = SERVICE) -> dict[str, Any]:
         return json.load(f)  # type: ignore[no-any-return]
 
 
-def shape(name: str) -> Shape:
-    shapes: dict[str, Shape] = model()["shapes"]
+def shape(name: str, service: str = SERVICE) -> Shape:
+    shapes: dict[str, Shape] = model(service)["shapes"]
     return shapes[name]
 
 
@@ -51,24 +51,32 @@ def request_errors(operation_name: str, params: Mapping[str, Any]) -> list[str]:
     list means AWS's own request validation has nothing to object to that the
     model can express.
     """
-    name = model()["operations"][operation_name]["input"]["shape"]
+    return operation_errors(operation_name, params, "input")
+
+
+def operation_errors(
+    operation_name: str, value: Any, direction: str, service: str = SERVICE
+) -> list[str]:
+    """Every way `value` breaks `service`'s model of the operation's `input`
+    (a request) or `output` (a response)."""
+    name = model(service)["operations"][operation_name][direction]["shape"]
     errors: list[str] = []
-    _check(shape(name), params, "", errors)
+    _check(shape(name, service), value, "", errors, service)
     return errors
 
 
-def shape_errors(shape_name: str, value: Any) -> list[str]:
+def shape_errors(shape_name: str, value: Any, service: str = SERVICE) -> list[str]:
     """Every way `value` breaks the named model shape (used on responses too)."""
     errors: list[str] = []
-    _check(shape(shape_name), value, "", errors)
+    _check(shape(shape_name, service), value, "", errors, service)
     return errors
 
 
-def enum_values(shape_name: str) -> tuple[str, ...]:
-    return tuple(shape(shape_name)["enum"])
+def enum_values(shape_name: str, service: str = SERVICE) -> tuple[str, ...]:
+    return tuple(shape(shape_name, service)["enum"])
 
 
-def _check(spec: Shape, value: Any, path: str, errors: list[str]) -> None:
+def _check(spec: Shape, value: Any, path: str, errors: list[str], service: str = SERVICE) -> None:
     where = path or "request"
     kind = spec["type"]
     if kind == "structure":
@@ -86,21 +94,27 @@ def _check(spec: Shape, value: Any, path: str, errors: list[str]) -> None:
             if member is None:
                 errors.append(f"{_join(path, name)}: unknown field")
                 continue
-            _check(shape(member["shape"]), member_value, _join(path, name), errors)
+            _check(
+                shape(member["shape"], service), member_value, _join(path, name), errors, service
+            )
     elif kind == "list":
         if not isinstance(value, list | tuple):
             errors.append(f"{where}: expected a list, got {_kind(value)}")
             return
         _check_range(spec, len(value), where, "items", errors)
         for index, item in enumerate(value):
-            _check(shape(spec["member"]["shape"]), item, f"{path}[{index}]", errors)
+            _check(
+                shape(spec["member"]["shape"], service), item, f"{path}[{index}]", errors, service
+            )
     elif kind == "map":
         if not isinstance(value, Mapping):
             errors.append(f"{where}: expected an object, got {_kind(value)}")
             return
         for key, item in value.items():
-            _check(shape(spec["key"]["shape"]), key, f"{where}.<key>", errors)
-            _check(shape(spec["value"]["shape"]), item, f"{path}[{key!r}]", errors)
+            _check(shape(spec["key"]["shape"], service), key, f"{where}.<key>", errors, service)
+            _check(
+                shape(spec["value"]["shape"], service), item, f"{path}[{key!r}]", errors, service
+            )
     elif kind == "string":
         if not isinstance(value, str):
             errors.append(f"{where}: expected a string, got {_kind(value)}")

@@ -7,9 +7,11 @@ the cent (never strings), and `null` where the cost is unknown, with the reason.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-from reconciler.core.cost import Bill, ChangeCost, FlowCost, PlanCost
+from reconciler.core.cost import DESIGN_FIGURES, Bill, ChangeCost, FlowCost, PlanCost
+from reconciler.core.spend import ActualSpend, CostReport
 
 MONTH = "/month"
 STANDBY_NOTE = (
@@ -197,3 +199,111 @@ def bill_lines(bill: Bill) -> list[str]:
 
 def as_json(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2) + "\n"
+
+
+def _design_lines(report: CostReport) -> list[str]:
+    flow = report.design.flows[0]
+    doc = DESIGN_FIGURES
+    return [
+        "The design document's example (10 Mb/s, 24/7, one flow, us-west-2):",
+        f"  {'':<18} {'this estimate':>14} {'document':>10}",
+        f"  {'flow hours':<18} {_maybe(flow.flow_usd):>14} {'~' + usd(doc['flow']):>10}",
+        f"  {'data transfer':<18} {_maybe(flow.transfer_usd):>14} {usd(doc['transfer']):>10}",
+        f"  {'total':<18} {_maybe(report.design.usd):>14} {'~' + usd(doc['total']):>10}",
+        "  (the document's flow figure is 720 h; a billing month is 730 h)",
+        "",
+    ]
+
+
+def _actual_lines(actual: ActualSpend) -> list[str]:
+    lines = [f"Actual MediaConnect spend, {actual.start} to {actual.end} (Cost Explorer):"]
+    for line in actual.lines:
+        lines.append(
+            f"  {line.usage_type:<40} {line.quantity:>12,.1f} {line.unit:<6} {usd(line.usd):>12}"
+        )
+    lines.append(f"  {'total':<40} {'':>19} {usd(actual.usd):>12}")
+    return [*lines, ""]
+
+
+def report_text(report: CostReport) -> str:
+    lines = _design_lines(report)
+    lines.append(f"This state ({report.prices.origin}):")
+    lines += bill_lines(report.bill)
+    if report.actual is not None:
+        lines += ["", *_actual_lines(report.actual)]
+    return "\n".join(lines) + "\n"
+
+
+def report_json(report: CostReport) -> str:
+    flow = report.design.flows[0]
+    document: dict[str, Any] = {
+        "design_document": {
+            "inputs": {
+                "bitrate_mbps": 10,
+                "hours_per_month": 730,
+                "flows": 1,
+                "region": "us-west-2",
+            },
+            "estimate": {
+                "flow_usd": _cents(flow.flow_usd),
+                "transfer_usd": _cents(flow.transfer_usd),
+                "monthly_usd": _cents(report.design.usd),
+            },
+            "document": DESIGN_FIGURES,
+        },
+        "prices": report.prices.origin,
+        "state": bill_document(report.bill),
+    }
+    if report.actual is not None:
+        document["actual"] = {
+            "start": report.actual.start.isoformat(),
+            "end": report.actual.end.isoformat(),
+            "usd": _cents(report.actual.usd),
+            "usage_types": [
+                {
+                    "usage_type": u.usage_type,
+                    "usd": _cents(u.usd),
+                    "quantity": u.quantity,
+                    "unit": u.unit,
+                }
+                for u in report.actual.lines
+            ],
+        }
+    return as_json(document)
+
+
+def report_markdown(report: CostReport) -> str:
+    bill = report.bill
+    total = _maybe(bill.usd) if bill.usd is not None else f"{usd(bill.known_usd)} known"
+    lines = [f"💰 **This state costs {total}{MONTH}** ({_escape(report.prices.origin)})", ""]
+    lines += ["| flow / destination | assumptions | GB/month | USD/month |", "|---|---|---:|---:|"]
+    for f in bill.flows:
+        head = f"**{_escape(f.name)}** ({f.region}) flow hours"
+        lines.append(f"| {head} | {_escape(f.load.basis)} | | {_maybe(f.flow_usd)} |")
+        for o in f.outputs:
+            gb = "unknown" if o.gb is None else f"{o.gb:,.1f}"
+            name = _escape(o.name) + ("" if o.load.enabled else " (disabled)")
+            lines.append(f"| {name} | {_escape(o.load.basis)} | {gb} | {_maybe(o.usd)} |")
+    lines += ["", *[f"- cost unknown: {_escape(r)}" for r in bill.unknown]]
+    design = report.design.flows[0]
+    lines += [
+        "",
+        "Design document's example (10 Mb/s, 24/7, one flow, us-west-2): "
+        f"flow {_maybe(design.flow_usd)}, transfer {_maybe(design.transfer_usd)}, "
+        f"total {_maybe(report.design.usd)} "
+        f"(document: ~$115, $276, ~$391).",
+        "",
+    ]
+    if report.actual is not None:
+        lines += [
+            f"Actual, {report.actual.start} to {report.actual.end}: {usd(report.actual.usd)}",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+REPORTS: dict[str, Callable[[CostReport], str]] = {
+    "text": report_text,
+    "json": report_json,
+    "markdown": report_markdown,
+}
