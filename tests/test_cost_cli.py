@@ -197,7 +197,7 @@ def test_refresh_prices_writes_a_dated_pricing_yaml_that_plans_then_use(
     assert price_list[0]["target"] == "AWSPriceListService.GetProducts"
     assert price_list[0]["ServiceCode"] == "AWSElementalMediaConnect"
     written = (state_dir / "pricing.yaml").read_text()
-    assert f"refreshed_on: '{date.today().isoformat()}'" in written
+    assert f'refreshed_on: "{date.today().isoformat()}"' in written
     assert "flow_usd_per_hour: 0.18" in written  # the transport-stream flow, not the CDI one
     assert run("validate", "--state", str(state_dir)).exit_code == 0
     flow = json.loads(result.stdout)["state"]["flows"][0]

@@ -12,6 +12,7 @@ else here is purely computational.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -270,7 +271,7 @@ def pricing_yaml(table: PriceTable, *, refreshed_on: str) -> str:
     lines = [
         "# MediaConnect prices, written by `reconcile cost --refresh-prices`.",
         "# Plans read these instead of the embedded table; edit or delete freely.",
-        f"refreshed_on: '{refreshed_on}'",
+        f"refreshed_on: {json.dumps(refreshed_on)}",
         f"deduct_free_tier: {'true' if table.deduct_free_tier else 'false'}",
         "regions:",
     ]
@@ -286,5 +287,9 @@ def pricing_yaml(table: PriceTable, *, refreshed_on: str) -> str:
             lines.append(f"      - {{{top}usd_per_gb: {tier.usd_per_gb!r}}}")
         if prices.aws_usd_per_gb is not None:
             lines.append(f"    aws_usd_per_gb: {prices.aws_usd_per_gb!r}")
-        lines += [f"    source: {prices.source!r}", f"    read_on: '{prices.read_on}'"]
+        # JSON strings are YAML strings, whatever quotes or colons they hold.
+        lines += [
+            f"    source: {json.dumps(prices.source)}",
+            f"    read_on: {json.dumps(prices.read_on)}",
+        ]
     return "\n".join(lines) + "\n"

@@ -235,3 +235,20 @@ def test_the_plan_text_says_cost_unknown_for_an_unpriced_region():
     out = text(result, cost)
     assert "+ add      a  (cost unknown)" in out
     assert "cost unknown: router: no price data for region us-west-2" in out
+
+
+def test_pricing_yaml_written_reads_back_the_same(tmp_path):
+    from reconciler.core.pricing import load_pricing, pricing_yaml
+
+    odd = RegionPrices(
+        "us-west-2",
+        0.16,
+        (Tier(10_240, 0.09), Tier(None, 0.085)),
+        None,
+        'a "quoted": source',
+        "2026-11-28",
+    )
+    (tmp_path / "pricing.yaml").write_text(
+        pricing_yaml(PriceTable({"us-west-2": odd}), refreshed_on="2026-11-28")
+    )
+    assert load_pricing(tmp_path).regions["us-west-2"] == odd
