@@ -135,7 +135,7 @@ def test_good_settings_reach_the_adapter(monkeypatch):
 def test_plan_key_with_invalid_utf8_is_named_not_shown():
     from reconciler.app.settings import SettingsError, load_settings
 
-    with pytest.raises(SettingsError, match="^RECONCILE_PLAN_KEY is not valid UTF-8$"):
+    with pytest.raises(SettingsError, match=r"^RECONCILE_PLAN_KEY is not valid UTF-8$"):
         load_settings({"RECONCILE_PLAN_KEY": "key\udcff"})
 
 
