@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from reconciler.app.costing import estimate, refresh_prices
-from reconciler.aws import Aws
+from reconciler.cli import common
 from reconciler.cli.common import EXIT_OK, format_option, handle_errors, state_option
 from reconciler.core.errors import ReconcilerError
 from reconciler.render import cost as render
@@ -45,7 +45,7 @@ def cost(
     if offline and (actual or refresh):
         raise ReconcilerError("--offline cannot be combined with --actual or --refresh-prices")
     today = datetime.now(UTC).date()
-    aws = None if offline else Aws()
+    aws = None if offline else common.aws()
     if refresh and aws is not None:
         done = refresh_prices(state_dir, aws, today)
         line = f"Wrote {done.path}: Price List rates for {', '.join(done.regions) or 'no region'}"
