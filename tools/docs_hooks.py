@@ -175,6 +175,7 @@ IAM_OPTIONS: dict[str, dict[str, Any]] = {
     "apply": {},
     "operate": {"table": "lunora-destinations"},
     "migrate": {"table": "lunora-destinations", "medialive_channels": ("3714710",)},
+    "cost": {},
 }
 KMS_KEY = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
