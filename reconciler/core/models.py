@@ -118,6 +118,11 @@ class FlowSpec:
     prune: bool = False
     protected: frozenset[str] = frozenset()
     hls_guard: HlsGuard | None = None
+    drift: str = "report"  # what the scheduled drift job does: report | pull-request | heal
+
+
+# What the scheduled drift job does with a flow that differs from git.
+DRIFT_MODES = ("report", "pull-request", "heal")
 
 
 @dataclass(frozen=True)

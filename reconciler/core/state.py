@@ -139,6 +139,7 @@ def _flow(doc: Document) -> FlowSpec:
         prune=data.get("prune", False),
         protected=frozenset(data.get("protected", [])),
         hls_guard=HlsGuard(**data["hls_guard"]) if "hls_guard" in data else None,
+        drift=data.get("drift", "report"),
     )
 
 
