@@ -12,7 +12,7 @@ import click
 
 from reconciler.app.planning import compute_plan
 from reconciler.app.writeback import describe, write_back
-from reconciler.aws import Aws
+from reconciler.cli import common
 from reconciler.cli.common import EXIT_CHANGES, EXIT_OK, format_option, handle_errors, state_option
 from reconciler.core.models import DRIFT_MODES
 from reconciler.core.planner import select
@@ -57,7 +57,7 @@ def drift(
     mode: str | None,
 ) -> int:
     """Exit 2 if the live flows differ from git, 0 if they match."""
-    planned = compute_plan(state_dir, Aws(), os.environ)
+    planned = compute_plan(state_dir, common.aws(), os.environ)
     names = [
         name
         for name, spec in planned.state.flows.items()
