@@ -119,10 +119,15 @@ class FlowSpec:
     protected: frozenset[str] = frozenset()
     hls_guard: HlsGuard | None = None
     protected_at: tuple[tuple[str, Location], ...] = ()  # each entry and its line
+    drift: str = "report"  # what the scheduled drift job does: report | pull-request | heal
     # Cost assumptions (docs/cost.md); None: not declared.
     bitrate_mbps: float | None = None
     hours_per_month: float | None = None
     budget_usd_month: float | None = None
+
+
+# What the scheduled drift job does with a flow that differs from git.
+DRIFT_MODES = ("report", "pull-request", "heal")
 
 
 @dataclass(frozen=True)

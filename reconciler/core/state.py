@@ -150,6 +150,7 @@ def _flow(doc: Document) -> FlowSpec:
             (entry, doc.at("protected", i)) for i, entry in enumerate(data.get("protected", []))
         ),
         hls_guard=HlsGuard(**data["hls_guard"]) if "hls_guard" in data else None,
+        drift=data.get("drift", "report"),
         bitrate_mbps=data.get("bitrate_mbps"),
         hours_per_month=data.get("hours_per_month"),
         budget_usd_month=data.get("budget_usd_month"),
