@@ -191,3 +191,26 @@ def test_seed_refuses_an_invalid_state(tmp_path, state_dir):
     )
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.startswith(f"{state_dir / 'destinations' / 'x.yaml'}:")
+
+
+def test_seeding_a_running_sandbox_twice_changes_nothing(tmp_path, state_dir):
+    with sandbox_server() as endpoint:
+        command = [sys.executable, "-m", "reconciler.sandbox", "--seed", str(state_dir)]
+        first = subprocess.run(
+            [*command, "--endpoint", endpoint], capture_output=True, text=True, timeout=TIMEOUT
+        )
+        assert first.returncode == 0, first.stderr
+        session = boto3.Session(
+            region_name=REGION, aws_access_key_id="t", aws_secret_access_key="t"
+        )
+        ssm = session.client("ssm", endpoint_url=endpoint)
+        name = "/lunora/streaming/restream/stream-key"
+        key = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+        second = subprocess.run(
+            [*command, "--endpoint", endpoint], capture_output=True, text=True, timeout=TIMEOUT
+        )
+        assert second.returncode == 0, second.stderr
+        assert f"{FLOW_NAME} ({REGION}, already there)" in second.stdout
+        flows = session.client("mediaconnect", endpoint_url=endpoint).list_flows()["Flows"]
+        assert [f["Name"] for f in flows] == [FLOW_NAME]
+        assert ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"] == key

@@ -37,7 +37,14 @@ def main(argv: list[str] | None = None) -> int:
         help="create the flows of STATE_DIR/flows and a placeholder for each stream key, "
         "then print the `export` lines that point reconcile at the sandbox",
     )
+    parser.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="with --seed: seed the sandbox already running at URL, and exit",
+    )
     args = parser.parse_args(argv)
+    if args.endpoint and args.seed is None:
+        parser.error("--endpoint needs --seed")
     settings.updating_describes = args.updating_describes
     state: State | None = None
     if args.seed is not None:
@@ -47,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
             for error in errors.errors:
                 print(error, file=sys.stderr)
             return 1
+    if state is not None and args.endpoint:
+        _seeder(state)(args.endpoint)
+        return 0
     try:
         serve(args.port, on_ready=None if state is None else _seeder(state))
     except PortUnavailable as error:

@@ -1,5 +1,7 @@
 """Seeding the sandbox from a state directory, so that `reconcile plan` works next.
 
+Seeding twice changes nothing: flows and keys that exist are kept.
+
 For each flow file, a flow of that name in its region (started, with an
 rtp-fec source); for each destination's `{ssm: NAME}` key, a placeholder
 SecureString; for `{secretsmanager: ...}` keys, a placeholder secret. Keys
@@ -8,6 +10,7 @@ read from the environment (`{env: NAME}`) get a placeholder `export` line.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 from collections.abc import Iterable
@@ -62,6 +65,10 @@ def seed(endpoint: str, state: State) -> Seeded:
     }
     for spec in sorted(state.flows.values(), key=lambda f: f.name):
         client = session.client("mediaconnect", region_name=spec.region, endpoint_url=endpoint)
+        existing = [f for f in client.list_flows()["Flows"] if f["Name"] == spec.name]
+        if existing:  # seeded before: keep it (and whatever outputs it has)
+            seeded.flows.append(f"{spec.name} ({spec.region}, already there)")
+            continue
         flow = client.create_flow(
             Name=spec.name,
             Source={
@@ -84,7 +91,9 @@ def seed(endpoint: str, state: State) -> Seeded:
         placeholder = f"placeholder-{secrets.token_hex(6)}"
         if isinstance(ref, SsmRef):
             ssm = session.client("ssm", region_name=region, endpoint_url=endpoint)
-            ssm.put_parameter(Name=ref.name, Value=placeholder, Type="SecureString", Overwrite=True)
+            # An existing parameter is kept: seeding twice changes nothing.
+            with contextlib.suppress(ssm.exceptions.ParameterAlreadyExists):
+                ssm.put_parameter(Name=ref.name, Value=placeholder, Type="SecureString")
         elif isinstance(ref, SecretsManagerRef):
             fields = stored.setdefault((region, ref.secret_id), {})
             if ref.key is None or not isinstance(fields, dict):
@@ -102,7 +111,8 @@ def seed(endpoint: str, state: State) -> Seeded:
         if secret_id.startswith("arn:"):
             seeded.notes.append(f"secret {secret_id} is named by ARN: the sandbox cannot create it")
             continue
-        store.create_secret(Name=secret_id, SecretString=text)
+        with contextlib.suppress(store.exceptions.ResourceExistsException):
+            store.create_secret(Name=secret_id, SecretString=text)
     return seeded
 
 
