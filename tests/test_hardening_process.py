@@ -214,3 +214,19 @@ def test_seeding_a_running_sandbox_twice_changes_nothing(tmp_path, state_dir):
         flows = session.client("mediaconnect", endpoint_url=endpoint).list_flows()["Flows"]
         assert [f["Name"] for f in flows] == [FLOW_NAME]
         assert ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"] == key
+
+
+@pytest.mark.parametrize(
+    ("command", "fmt", "args"),
+    [("plan", "md", ""), ("validate", "markdown", "--typo"), ("drift", "yaml", "")],
+)
+def test_the_composite_action_fails_a_usage_error(tmp_path, state_dir, command, fmt, args):
+    """`format: md` or a typo in `args:` exits 1, which fails the step; only 2
+    (changes, drift) passes as an answer."""
+    from tests.github.test_action import run_step
+
+    reconcile = Path(sys.executable).parent / "reconcile"
+    done, outputs = run_step(tmp_path, reconcile, command, fmt=fmt, args=args)
+    assert done.returncode == 1, done.stderr
+    assert outputs["exit-code"] == "1" and outputs["changes"] == "false"
+    assert "Error:" in done.stderr
