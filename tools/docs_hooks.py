@@ -71,17 +71,20 @@ def _type_of(node: dict[str, Any], defs: dict[str, Any]) -> str:
 
 
 def _rows(
-    node: dict[str, Any], defs: dict[str, Any], prefix: str = ""
-) -> Iterator[tuple[str, dict[str, Any], bool]]:
+    node: dict[str, Any], defs: dict[str, Any], prefix: str = "", form: bool = False
+) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """(dotted path, schema node, "required" cell) for every field, nested ones too;
+    the fields of one form of a choice (`oneOf`) are required in that form only."""
     required = set(node.get("required", ()))
     for name, child in node.get("properties", {}).items():
-        yield f"{prefix}{name}", child, name in required
+        needed = "" if name not in required else ("in this form" if form else "yes")
+        yield f"{prefix}{name}", child, needed
         if child.get("type") == "object" and "properties" in child:
             yield from _rows(child, defs, f"{prefix}{name}.")
         if "$ref" in child:
             target = defs[child["$ref"].rsplit("/", 1)[1]]
             for variant in target.get("oneOf", []):
-                yield from _rows(variant, defs, f"{prefix}{name}.")
+                yield from _rows(variant, defs, f"{prefix}{name}.", form=True)
 
 
 def _cell(text: str) -> str:
@@ -129,7 +132,7 @@ def state_schema_markdown() -> str:
             else:
                 kind_text = _type_of(node, defs)
             parts.append(
-                f"| `{path}` | {_cell(kind_text)} | {'yes' if required else ''} | {default} "
+                f"| `{path}` | {_cell(kind_text)} | {required} | {default} "
                 f"| {example} | {_cell(description)} |"
             )
         parts.append("")
