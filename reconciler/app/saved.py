@@ -46,9 +46,11 @@ def save_plan(planned: Planned, path: Path, state_dir: Path, environ: Mapping[st
         planned.plan,
         keyed=keyed,
         state_fingerprint=planned.state.fingerprint,
+        state_files=planned.state.files,
         secrets=savedplan.secret_entries(planned.state, planned.desired, keyed),
         git=git_info(state_dir),
         created=now(),
+        replace_unmanaged=planned.replace_unmanaged,
     )
     write_json(path, document)
 
@@ -67,6 +69,9 @@ def load_saved_plan(path: Path) -> dict[str, Any]:
             f"{path}: saved plan format version {saved.get('version')!r} is not supported "
             f"(this reconcile reads version {savedplan.VERSION}); plan again"
         )
+    problem = savedplan.shape_error(saved)
+    if problem is not None:
+        raise ReconcilerError(f"{path}: not a usable saved plan: {problem}; plan again")
     missing = [key for key in REQUIRED_KEYS if key not in saved]
     if missing:
         raise ReconcilerError(f"{path}: not a saved plan (incomplete: no {missing[0]!r})")
@@ -77,6 +82,11 @@ def load_saved_plan(path: Path) -> dict[str, Any]:
         problem = f"{type(e).__name__} {e}"
         raise ReconcilerError(f"{path}: not a saved plan (corrupt: {problem})") from None
     return saved
+
+
+def saved_replace_unmanaged(saved: Mapping[str, Any]) -> frozenset[str]:
+    """The `--replace-unmanaged` names the saved plan was made with."""
+    return frozenset(saved.get("replace_unmanaged", []))
 
 
 def saved_plan_view(path: Path) -> Plan:
@@ -131,18 +141,22 @@ def recheck_saved_plan(
     """Plan again from the same inputs and prove nothing changed since `saved`.
 
     Raises StalePlan, before any write, if the state files, a live flow, a
-    stream key or the resulting changes differ from the saved plan.
+    stream key or the resulting changes differ from the saved plan. Plans with
+    the `--replace-unmanaged` names the saved plan was made with.
     """
     pepper = environ.get(PLAN_KEY_VARIABLE, "")
     if saved.get("keyed_with_plan_key") and not pepper:
         raise StalePlan(path, [f"it was made with {PLAN_KEY_VARIABLE} set; set it for apply too"])
     keyed = savedplan.Keyed(bytes.fromhex(saved["salt"]), pepper.encode())
-    planned = compute_plan(state_dir, aws, environ)
+    planned = compute_plan(
+        state_dir, aws, environ, replace_unmanaged=saved_replace_unmanaged(saved)
+    )
     found = savedplan.problems(
         saved,
         plan=planned.plan,
         keyed=keyed,
         state_fingerprint=planned.state.fingerprint,
+        state_files=planned.state.files,
         secrets=savedplan.secret_entries(planned.state, planned.desired, keyed),
     )
     if found:

@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import click
 
 from reconciler.app import applying
+from reconciler.app.files import check_writable
 from reconciler.app.planning import compute_plan
-from reconciler.app.saved import check_approved, load_saved_plan, recheck_saved_plan
-from reconciler.aws import Aws
+from reconciler.app.saved import (
+    check_approved,
+    load_saved_plan,
+    recheck_saved_plan,
+    saved_replace_unmanaged,
+)
 from reconciler.cli import common
-from reconciler.cli.common import EXIT_ERROR, EXIT_OK, handle_errors, state_option
-from reconciler.core.errors import ReconcilerError, Refused
+from reconciler.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    handle_errors,
+    replace_unmanaged_option,
+    state_option,
+)
+from reconciler.core.errors import Interrupted, ReconcilerError, Refused
 from reconciler.render import plan as render
 
 
@@ -34,6 +50,7 @@ from reconciler.render import plan as render
     help="The reviewed saved plan: apply PLAN_FILE only if it makes exactly these changes.",
 )
 @click.option("--sync-table", metavar="TABLE", help="Write output ARNs back to this legacy table.")
+@replace_unmanaged_option
 @handle_errors
 def apply(
     plan_file: Path | None,
@@ -42,6 +59,7 @@ def apply(
     report_file: Path | None,
     sync_table: str | None,
     approved_file: Path | None,
+    replace_unmanaged: tuple[str, ...],
 ) -> int:
     """Make exactly the planned calls.
 
@@ -50,11 +68,21 @@ def apply(
     With --approved REVIEWED too, apply nothing unless PLAN_FILE's changes are
     exactly REVIEWED's (the plan shown on the pull request).
     Without it, plan now, show the plan and ask before applying.
+
+    Interrupted (Ctrl-C, SIGTERM), it stops, still writes the report and lists
+    what was not done, and exits 130 (143 for SIGTERM).
     """
-    aws = Aws()
+    if report_file is not None:
+        check_writable(report_file)  # before any AWS call, so before the first write
+    aws = common.aws()
     if plan_file is not None:
         saved = load_saved_plan(plan_file)
         approved = load_saved_plan(approved_file) if approved_file is not None else None
+        if replace_unmanaged and frozenset(replace_unmanaged) != saved_replace_unmanaged(saved):
+            raise ReconcilerError(
+                f"{plan_file}: --replace-unmanaged must name the same outputs as when the plan "
+                "was made (or be left out: the saved plan carries them)"
+            )
         planned = recheck_saved_plan(saved, plan_file, state_dir, aws, os.environ)
         if approved_file is not None and approved is not None:
             check_approved(
@@ -68,7 +96,9 @@ def apply(
     else:
         if approved_file is not None:
             raise ReconcilerError("--approved needs PLAN_FILE: the plan to compare with it")
-        planned = compute_plan(state_dir, aws, os.environ)
+        planned = compute_plan(
+            state_dir, aws, os.environ, replace_unmanaged=frozenset(replace_unmanaged)
+        )
         click.echo(render.text(planned.plan), nl=False)
         if planned.plan.has_changes and not auto_approve:
             if not common.stdin_is_terminal():
@@ -77,16 +107,19 @@ def apply(
                 raise Refused("apply cancelled; nothing was applied")
     if planned.plan.changes:
         click.echo("\nApplying:")
-    applied = applying.apply(
-        planned,
-        aws,
-        state_dir=state_dir,
-        plan_file=plan_file,
-        report_file=report_file,
-        on_result=lambda r: click.echo(render.result_line(r)),
-    )
+    with _signals_interrupt():
+        applied = applying.apply(
+            planned,
+            aws,
+            state_dir=state_dir,
+            plan_file=plan_file,
+            report_file=report_file,
+            on_result=lambda r: click.echo(render.result_line(r)),
+        )
     if planned.plan.changes:
         click.echo(render.apply_text(applied.report), nl=False)
+    if applied.interrupted is not None:
+        raise applied.interrupted
     click.echo(render.hls_checks(applied.hls), nl=False)
     if sync_table:
         applying.sync_legacy_table(sync_table, applied, aws, echo=click.echo)
@@ -94,3 +127,24 @@ def apply(
     if problem is not None:
         raise problem
     return EXIT_OK if applied.report.ok else EXIT_ERROR
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """While applying, SIGINT and SIGTERM raise `Interrupted`; a second signal
+    is ignored so that the report can still be written."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.SIG_IGN)
+        raise Interrupted(signum, signal.Signals(signum).name)
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
