@@ -92,14 +92,14 @@ def apply(
                 approved_path=approved_file,
                 environ=os.environ,
             )
-        click.echo(render.text(planned.plan), nl=False)
+        common.echo_plan_text(render.text(planned.plan))
     else:
         if approved_file is not None:
             raise ReconcilerError("--approved needs PLAN_FILE: the plan to compare with it")
         planned = compute_plan(
             state_dir, aws, os.environ, replace_unmanaged=frozenset(replace_unmanaged)
         )
-        click.echo(render.text(planned.plan), nl=False)
+        common.echo_plan_text(render.text(planned.plan))
         if planned.plan.has_changes and not auto_approve:
             if not common.stdin_is_terminal():
                 raise Refused("no terminal to confirm on; nothing was applied (use --auto-approve)")

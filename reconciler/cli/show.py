@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from reconciler.app.saved import saved_plan_view
+from reconciler.cli import common
 from reconciler.cli.common import EXIT_OK, format_option, handle_errors
 from reconciler.render.plan import RENDERERS
 
@@ -18,5 +19,9 @@ from reconciler.render.plan import RENDERERS
 def show(plan_file: Path, fmt: str) -> int:
     """Render PLAN_FILE (from `plan --out`) as text, JSON or Markdown, as `plan` would
     have. Reads only the file: no AWS call, so no credentials are needed."""
-    click.echo(RENDERERS[fmt](saved_plan_view(plan_file)), nl=False)
+    rendered = RENDERERS[fmt](saved_plan_view(plan_file))
+    if fmt == "text":
+        common.echo_plan_text(rendered)
+    else:
+        click.echo(rendered, nl=False)
     return EXIT_OK
