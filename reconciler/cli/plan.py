@@ -19,7 +19,6 @@ from reconciler.cli.common import (
     replace_unmanaged_option,
     state_option,
 )
-from reconciler.render.colour import coloured_plan
 from reconciler.render.plan import render_plan
 
 
@@ -52,9 +51,10 @@ def plan(
         state_dir, common.aws(), os.environ, replace_unmanaged=frozenset(replace_unmanaged)
     )
     shown = render_plan(fmt, planned.plan, planned.cost)
-    if fmt == "text" and common.colour_wanted():
-        shown = coloured_plan(shown)
-    click.echo(shown, nl=False)
+    if fmt == "text":
+        common.echo_plan_text(shown)
+    else:
+        click.echo(shown, nl=False)
     if out_file is not None:
         save_plan(planned, out_file, state_dir, os.environ)
         command = shlex.join(["reconcile", "apply", str(out_file), "--state", str(state_dir)])

@@ -184,6 +184,29 @@ def _plan_flow(
     return FlowPlan(spec, live, tuple(changes), tuple(unmanaged), tuple(protected))
 
 
+def protected_warnings(spec: FlowSpec, live: LiveFlow) -> list[str]:
+    """One `FILE:LINE: ...` line per `protected` entry that protects nothing on
+    `live`: it names no output, or differs from one only by case or spaces."""
+    names = {o.name for o in live.outputs}
+    folded = {o.name.strip().casefold(): o.name for o in live.outputs}
+    entries = spec.protected_at or tuple((name, spec.location) for name in sorted(spec.protected))
+    warnings = []
+    for entry, location in entries:
+        if entry in names:
+            continue
+        near = folded.get(entry.strip().casefold())
+        if near is not None:
+            warnings.append(
+                f"{location}: protected entry {entry!r} does not protect output {near!r} of flow "
+                f"{spec.name!r}: names must match exactly (case and spaces too)"
+            )
+        else:
+            warnings.append(
+                f"{location}: protected entry {entry!r} matches no output of flow {spec.name!r}"
+            )
+    return warnings
+
+
 def differences(want: Fields, got: Fields) -> tuple[FieldChange, ...]:
     """The fields of `want` that `got` does not match, in display order."""
     return tuple(
