@@ -4,6 +4,7 @@ written whatever happens, usage errors exit 1 (in-process, against the sandbox).
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -317,7 +318,8 @@ def test_plan_colours_only_on_a_terminal(monkeypatch, state_dir, flow_arn):
     assert "\x1b[" not in run("plan", "--state", str(state_dir)).stdout  # not a terminal
     monkeypatch.setattr(common, "colour_wanted", lambda: True)
     coloured = run("plan", "--state", str(state_dir)).stdout
-    assert "  \x1b[32m+ add      youtube-main\x1b[0m" in coloured
+    # the add's line, its monthly cost (docs/cost.md) included, is green
+    assert re.search(r"  \x1b\[32m\+ add      youtube-main  \(\+\$[\d,.]+/month\)\x1b\[0m", coloured)
 
 
 @pytest.mark.parametrize(
