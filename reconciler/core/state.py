@@ -10,12 +10,15 @@ line. Nothing here touches the network.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.core.errors import Location, StateError, StateErrors
+from reconciler.core.errors import ReconcilerError, StateError, StateErrors
 from reconciler.core.models import (
     DestinationSpec,
     Fields,
@@ -35,12 +38,15 @@ from reconciler.core.outputs import (
     carries_stream_key,
     parse_url,
 )
+from reconciler.core.regions import region_problem
 from reconciler.core.rules import MAX_OUTPUTS_PER_FLOW, output_errors
 from reconciler.core.schema import HOW_TO_REFERENCE, MOVE_KEY, schema_errors
 from reconciler.core.secrets import Secret, SecretRef, mask_all, secret_ref
-from reconciler.core.servicemodel import request_errors
-from reconciler.core.yamlfile import Document, load_document, state_files
+from reconciler.core.servicemodel import request_errors, shape, shape_errors
+from reconciler.core.yamlfile import Document, load_document, read_state_file, state_files
 
+# The model's shape of one output in an AddFlowOutputs request.
+OUTPUT_REQUEST = "AddOutputRequest"
 PLACEHOLDER_FLOW_ARN = "arn:aws:mediaconnect:us-east-1:000000000000:flow:1-validate:validate"
 
 
@@ -48,14 +54,23 @@ def load_state(root: Path) -> State:
     """Read and validate `root/flows/*.yaml` and `root/destinations/*.yaml`.
 
     The returned State carries the fingerprint of exactly the bytes parsed.
-    Raises StateErrors listing every problem found, sorted by file and line.
+    Raises StateErrors listing every problem found, sorted by file and line,
+    or one ReconcilerError when there is no state to read at all.
     """
     if not root.is_dir():
-        raise StateErrors([StateError(Location(root), "state directory not found")])
+        raise ReconcilerError(f"{root}: state directory not found")
+    if not state_files(root / "flows"):
+        raise ReconcilerError(f"{root / 'flows'}: no flow files (*.yaml) found")
     errors: list[StateError] = []
     digest = hashlib.sha256()
     flows: dict[str, FlowSpec] = {}
-    for doc in _documents(root, "flows", "flow", errors, digest):
+    broken = BrokenFlows()
+    for doc in _documents(root, "flows", "flow", errors, digest, broken):
+        problems = _flow_errors(doc)
+        if problems:
+            errors += problems
+            broken.names.add(doc.data["name"])
+            continue
         flow = _flow(doc)
         if flow.name in flows:
             errors.append(
@@ -65,12 +80,10 @@ def load_state(root: Path) -> State:
             )
         else:
             flows[flow.name] = flow
-    if not flows and not errors:
-        errors.append(StateError(Location(root / "flows"), "no flow files (*.yaml) found"))
     destinations: list[DestinationSpec] = []
     seen: dict[tuple[str, str], DestinationSpec] = {}
     for doc in _documents(root, "destinations", "destination", errors, digest):
-        dest = _destination(doc, flows, errors)
+        dest = _destination(doc, flows, errors, broken)
         if dest is None:
             continue
         key = (dest.flow, dest.name)
@@ -101,32 +114,73 @@ def load_state(root: Path) -> State:
     return State(flows, tuple(destinations), f"sha256:{digest.hexdigest()}")
 
 
+@dataclass
+class BrokenFlows:
+    """Flow files that failed to load: their names, or `unknown` when a file
+    failed before its name could be read."""
+
+    names: set[str] = field(default_factory=set)
+    unknown: bool = False
+
+    def add(self, name: object) -> None:
+        if isinstance(name, str):
+            self.names.add(name)
+        else:
+            self.unknown = True
+
+    def covers(self, name: str) -> bool:
+        """Whether a reference to flow `name` may point at one of them."""
+        return self.unknown or name in self.names
+
+
 def _documents(
-    root: Path, folder: str, kind: str, errors: list[StateError], digest: Any
+    root: Path,
+    folder: str,
+    kind: str,
+    errors: list[StateError],
+    digest: Any,
+    broken: BrokenFlows | None = None,
 ) -> Iterator[Document]:
     """Each schema-valid document of `root/folder`, every file's path and bytes
-    added to `digest` as read (any edit changes the fingerprint)."""
+    added to `digest` as read (any edit changes the fingerprint). Files that
+    fail are noted in `broken`."""
     for path in state_files(root / folder):
         digest.update(f"{folder}/{path.name}\0".encode())
         try:
-            content = path.read_bytes()
-        except OSError as e:
-            errors.append(StateError(Location(path), f"cannot read file: {e.strerror or e}"))
-            continue
-        digest.update(content + b"\0")
-        try:
+            content = read_state_file(path)
+            digest.update(content + b"\0")
             doc = load_document(path, content)
         except StateError as e:
             errors.append(e)
+            if broken is not None:
+                broken.unknown = True
             continue
         if not isinstance(doc.data, dict):
+            if broken is not None:
+                broken.unknown = True
             errors.append(doc.error(f"a {kind} file must be a mapping of fields"))
             continue
         problems = schema_errors(doc, kind)
         if problems:
             errors.extend(problems)
+            if broken is not None:
+                broken.add(doc.data.get("name"))
             continue
         yield doc
+
+
+def _flow_errors(doc: Document) -> list[StateError]:
+    """What the flow schema cannot check: that its Regions exist."""
+    data = doc.data
+    errors = []
+    problem = region_problem(data["region"])
+    if problem:
+        errors.append(doc.error(f"region: {problem}", "region"))
+    guard = data.get("hls_guard", {})
+    problem = region_problem(guard["region"]) if "region" in guard else None
+    if problem:
+        errors.append(doc.error(f"hls_guard.region: {problem}", "hls_guard", "region"))
+    return errors
 
 
 def _flow(doc: Document) -> FlowSpec:
@@ -143,13 +197,19 @@ def _flow(doc: Document) -> FlowSpec:
 
 
 def _destination(
-    doc: Document, flows: Mapping[str, FlowSpec], errors: list[StateError]
+    doc: Document,
+    flows: Mapping[str, FlowSpec],
+    errors: list[StateError],
+    broken: BrokenFlows,
 ) -> DestinationSpec | None:
-    """The typed destination, or None with the reasons appended to `errors`."""
+    """The typed destination, or None with the reasons appended to `errors`.
+    A reference to a flow whose own file failed is not reported again here."""
     data = doc.data
     found: list[StateError] = []
     name, flow = data["name"], flows.get(data["flow"])
-    if flow is None:
+    if flow is None and broken.covers(data["flow"]):
+        pass  # that flow file's own error says what is wrong
+    elif flow is None:
         known = ", ".join(sorted(flows)) or "none"
         found.append(
             doc.error(f"flow {data['flow']!r} is not defined in flows/ (known: {known})", "flow")
@@ -160,7 +220,8 @@ def _destination(
                 f"output {name!r} is protected in {flow.location}; it cannot be managed", "name"
             )
         )
-    fields, key_path = _output_fields(doc, found)
+    shapes: list[StateError] = []  # settings of the wrong shape, left out of `fields`
+    fields, key_path = _output_fields(doc, found, shapes)
     stream_key = _secret_ref(data.get("stream_key"))
     if stream_key is not None and key_path is None and "Protocol" in fields:
         found.append(
@@ -173,12 +234,13 @@ def _destination(
         found.append(
             doc.error(
                 "stream_key: RTMP destinations need a stream_key, e.g. {ssm: /streaming/NAME/key}",
-                "name",
+                "url" if "url" in data else "protocol",
             )
         )
     key_path = key_path if stream_key else None
     if not found:
         found += _aws_request_errors(doc, name, fields, key_path)
+    found += shapes
     if found:
         errors += found
         return None
@@ -193,9 +255,12 @@ def _destination(
     )
 
 
-def _output_fields(doc: Document, errors: list[StateError]) -> tuple[dict[str, Value], str | None]:
+def _output_fields(
+    doc: Document, errors: list[StateError], shapes: list[StateError]
+) -> tuple[dict[str, Value], str | None]:
     """The output's fields from url, protocol, settings, description and enabled,
-    and the field a stream key would fill (None if the protocol takes none)."""
+    and the field a stream key would fill (None if the protocol takes none).
+    Settings AWS could not even parse go to `shapes`, and are left out."""
     data = doc.data
     fields: dict[str, Value] = {
         **IMPLICIT_DEFAULTS,
@@ -247,8 +312,51 @@ def _output_fields(doc: Document, errors: list[StateError]) -> tuple[dict[str, V
         where = ("settings", "RtmpPushSettings", "StreamName")
         errors.append(doc.error(f"{'.'.join(where)}: {HOW_TO_REFERENCE}", *where))
         settings["RtmpPushSettings"] = {k: v for k, v in rtmp.items() if k != "StreamName"}
+    for key in list(settings):
+        problems = _setting_errors(doc, key, settings[key])
+        if problems:
+            shapes += problems
+            del settings[key]
     fields.update(flatten(settings))
     return fields, None if key_path in fields else key_path
+
+
+def _setting_errors(doc: Document, key: str, value: Any) -> list[StateError]:
+    """An unknown `settings` key, or a value of the wrong shape (a string where
+    AWS expects an object, ...), each at its own line. Ranges, enums and
+    required members are left to the whole-request check."""
+    members = sorted(shape(OUTPUT_REQUEST)["members"])
+    if key not in members:
+        close = difflib.get_close_matches(key, members, n=1, cutoff=0.6)
+        hint = f" (did you mean `{close[0]}`?)" if close else ""
+        message = f"settings.{key}: not an AddFlowOutputs output field{hint}"
+        return [doc.error(message, "settings", key)]
+    member = shape(OUTPUT_REQUEST)["members"][key]["shape"]
+    wrong = [p for p in shape_errors(member, value) if ": expected " in p or ": unknown field" in p]
+    return [
+        doc.error(
+            f"AWS would reject this output: settings.{key}{_member_path(problem)}",
+            "settings",
+            key,
+            *_path_parts(problem.split(":", 1)[0]),
+        )
+        for problem in wrong
+    ]
+
+
+def _member_path(problem: str) -> str:
+    """`request: expected ...` → `: expected ...`; `A.B: x` → `.A.B: x`."""
+    if problem.startswith("request:"):
+        return problem.removeprefix("request")
+    return problem if problem.startswith("[") else f".{problem}"
+
+
+def _path_parts(path: str) -> tuple[str | int, ...]:
+    """`A[0].B` → ("A", 0, "B"), to find the line of a nested setting."""
+    parts: list[str | int] = []
+    for piece in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        parts.append(int(piece[1:-1]) if piece.startswith("[") else piece)
+    return tuple(p for p in parts if p != "request")
 
 
 def _encryption(spec: Mapping[str, str], protocol: Value) -> dict[str, str]:
