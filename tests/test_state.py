@@ -142,8 +142,7 @@ def test_settings_that_aws_would_reject_are_validation_errors(state_dir):
     errors = errors_of(state_dir)
     assert (
         f"{path}:5: AWS would reject this output: settings.MinLatency: expected an integer, got a "
-        "string"
-        in errors
+        "string" in errors
     )
     assert any(
         e.startswith(f"{path}:6:") and "'rot13' is not one of aes128, aes192, aes256" in e

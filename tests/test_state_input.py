@@ -65,7 +65,8 @@ def test_refused_yaml_features_are_one_line_at_their_line(state_dir, text, expec
 
 def test_billion_laughs_is_refused_at_once(state_dir):
     lol = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
-        f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+        f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n"
+        for p, n in zip("abcdefgh", "bcdefghi", strict=True)
     )
     started = time.monotonic()
     error = one_error(state_dir, "t.yaml", DEST + lol)
@@ -213,7 +214,9 @@ def test_unknown_key_in_a_nested_block(state_dir):
         DEST + "encryption:\n  secret_arn: x\n  rol_arn: y\n"
     )
     errors = errors_of(state_dir)
-    assert any(":6: encryption.rol_arn: unknown key (did you mean `role_arn`?)" in e for e in errors)
+    assert any(
+        ":6: encryption.rol_arn: unknown key (did you mean `role_arn`?)" in e for e in errors
+    )
 
 
 def test_stream_key_errors_point_at_stream_key(state_dir):
@@ -271,7 +274,9 @@ def test_hls_guard_region_is_checked_too(state_dir):
 @pytest.mark.parametrize("name", ['"custom-rtmp\\n"', '" x"', '"x "', "a" * 129, "é", "x:y"])
 def test_names_follow_mediaconnect_rules_exactly(state_dir, name):
     text = f"name: {name}\nflow: {FLOW}\nurl: udp://h.example.com:5000\n"
-    assert one_error(state_dir, "t.yaml", text).startswith("FILE:1: name: must be a MediaConnect name")
+    assert one_error(state_dir, "t.yaml", text).startswith(
+        "FILE:1: name: must be a MediaConnect name"
+    )
 
 
 @pytest.mark.parametrize("entry", ["' hand-made'", '"custom-rtmp\\n"', "''"])

@@ -152,8 +152,7 @@ def parse_url(url: str) -> UrlOutput:
         raise UrlError("URL contains spaces, line breaks or control characters")
     if not url.isascii():
         raise UrlError(
-            "URL contains non-ASCII characters (write an international host name in its "
-            "xn-- form)"
+            "URL contains non-ASCII characters (write an international host name in its xn-- form)"
         )
     try:
         parts = urlsplit(url)
