@@ -3,7 +3,8 @@ every key, so that every error can name its file and line.
 
 State files are configuration, so only plain YAML is accepted: mappings, lists
 and untagged scalars. Refused, each as one `FILE:LINE: message`: anchors and
-aliases (no "billion laughs"), tags (`!!int`, `!!python/...`, `!`), merge keys
+aliases (no "billion laughs"), tags (`!!int`, `!!python/...`, `!`; only
+`!!binary`, which `reconcile import` writes for binary metadata, is read), merge keys
 (`<<:`), control characters, non-UTF-8 bytes, nesting deeper than MAX_DEPTH,
 files over MAX_BYTES, more than one document, and anything that is not a
 regular file (directories named `x.yaml`, dangling symlinks, symlink loops,
@@ -45,6 +46,7 @@ _NOT_PRINTABLE = re.compile(
 _TAG = "tag:yaml.org,2002:"
 # Plain scalars that become these types; anything else stays a string (YAML
 # 1.1's implicit timestamps too: `2024-05-01` is text, not a date).
+_BINARY = f"{_TAG}binary"  # the one tag allowed: binary metadata, as import writes it
 _TYPED = frozenset({f"{_TAG}int", f"{_TAG}float", f"{_TAG}bool", f"{_TAG}null"})
 
 
@@ -236,6 +238,8 @@ class _Builder:
             raise self.fail(event, "YAML anchors (&name) are not allowed in state files")
         tag = getattr(event, "tag", None)
         implicit = isinstance(event, yaml.CollectionStartEvent) and event.implicit
+        if tag == _BINARY and isinstance(event, yaml.ScalarEvent):
+            return  # what `reconcile import` writes for binary metadata
         if tag is not None and not implicit:
             shown = tag.replace(_TAG, "!!")
             raise self.fail(event, f"YAML tags ({shown}) are not allowed in state files")
@@ -254,6 +258,12 @@ class _Builder:
         return key
 
     def scalar(self, event: Any) -> Any:
+        if event.tag == _BINARY:
+            node = yaml.ScalarNode(_BINARY, event.value, event.start_mark, event.end_mark)
+            try:
+                return self.loader.construct_yaml_binary(node)
+            except yaml.YAMLError:
+                raise self.fail(event, "!!binary value is not base64") from None
         if not event.implicit[0]:
             return event.value  # quoted, or a block scalar: text
         tag = self.resolve(event.value)
