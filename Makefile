@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test browser bench clean
+.PHONY: demo test browser bench fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ test: $(STAMP) browser
 	$(BIN)/ruff check reconciler tests demo bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected" >&2; exit 1; fi; exit $$rc
+
+# Seeded state-file fuzzer: FUZZ_CASES (default 1000) mutated copies of state/,
+# each through validate and plan against the sandbox (tests/fuzzing.py).
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzzing
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
