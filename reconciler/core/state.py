@@ -10,9 +10,7 @@ line. Nothing here touches the network.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,11 +40,10 @@ from reconciler.core.regions import region_problem
 from reconciler.core.rules import MAX_OUTPUTS_PER_FLOW, output_errors
 from reconciler.core.schema import HOW_TO_REFERENCE, MOVE_KEY, schema_errors
 from reconciler.core.secrets import Secret, SecretRef, mask_all, secret_ref
-from reconciler.core.servicemodel import request_errors, shape, shape_errors
+from reconciler.core.servicemodel import request_errors
+from reconciler.core.settingscheck import setting_errors
 from reconciler.core.yamlfile import Document, load_document, read_state_file, state_files
 
-# The model's shape of one output in an AddFlowOutputs request.
-OUTPUT_REQUEST = "AddOutputRequest"
 PLACEHOLDER_FLOW_ARN = "arn:aws:mediaconnect:us-east-1:000000000000:flow:1-validate:validate"
 
 
@@ -63,9 +60,10 @@ def load_state(root: Path) -> State:
         raise ReconcilerError(f"{root / 'flows'}: no flow files (*.yaml) found")
     errors: list[StateError] = []
     digest = hashlib.sha256()
+    files: dict[str, str] = {}
     flows: dict[str, FlowSpec] = {}
     broken = BrokenFlows()
-    for doc in _documents(root, "flows", "flow", errors, digest, broken):
+    for doc in _documents(root, "flows", "flow", errors, digest, files, broken):
         problems = _flow_errors(doc)
         if problems:
             errors += problems
@@ -82,7 +80,7 @@ def load_state(root: Path) -> State:
             flows[flow.name] = flow
     destinations: list[DestinationSpec] = []
     seen: dict[tuple[str, str], DestinationSpec] = {}
-    for doc in _documents(root, "destinations", "destination", errors, digest):
+    for doc in _documents(root, "destinations", "destination", errors, digest, files):
         dest = _destination(doc, flows, errors, broken)
         if dest is None:
             continue
@@ -111,7 +109,7 @@ def load_state(root: Path) -> State:
     if errors:
         errors.sort(key=lambda e: (str(e.location.file), e.location.line or 0))
         raise StateErrors(errors)
-    return State(flows, tuple(destinations), f"sha256:{digest.hexdigest()}")
+    return State(flows, tuple(destinations), f"sha256:{digest.hexdigest()}", files)
 
 
 @dataclass
@@ -139,16 +137,19 @@ def _documents(
     kind: str,
     errors: list[StateError],
     digest: Any,
+    files: dict[str, str],
     broken: BrokenFlows | None = None,
 ) -> Iterator[Document]:
     """Each schema-valid document of `root/folder`, every file's path and bytes
-    added to `digest` as read (any edit changes the fingerprint). Files that
-    fail are noted in `broken`."""
+    added to `digest` as read (any edit changes the fingerprint), and each
+    file's own digest to `files` (so a stale plan can say which file changed).
+    Files that fail are noted in `broken`."""
     for path in state_files(root / folder):
         digest.update(f"{folder}/{path.name}\0".encode())
         try:
             content = read_state_file(path)
             digest.update(content + b"\0")
+            files[f"{folder}/{path.name}"] = f"sha256:{hashlib.sha256(content).hexdigest()}"
             doc = load_document(path, content)
         except StateError as e:
             errors.append(e)
@@ -192,6 +193,9 @@ def _flow(doc: Document) -> FlowSpec:
         arn=data.get("arn"),
         prune=data.get("prune", False),
         protected=frozenset(data.get("protected", [])),
+        protected_at=tuple(
+            (entry, doc.at("protected", i)) for i, entry in enumerate(data.get("protected", []))
+        ),
         hls_guard=HlsGuard(**data["hls_guard"]) if "hls_guard" in data else None,
     )
 
@@ -313,50 +317,12 @@ def _output_fields(
         errors.append(doc.error(f"{'.'.join(where)}: {HOW_TO_REFERENCE}", *where))
         settings["RtmpPushSettings"] = {k: v for k, v in rtmp.items() if k != "StreamName"}
     for key in list(settings):
-        problems = _setting_errors(doc, key, settings[key])
+        problems = setting_errors(doc, key, settings[key])
         if problems:
             shapes += problems
             del settings[key]
     fields.update(flatten(settings))
     return fields, None if key_path in fields else key_path
-
-
-def _setting_errors(doc: Document, key: str, value: Any) -> list[StateError]:
-    """An unknown `settings` key, or a value of the wrong shape (a string where
-    AWS expects an object, ...), each at its own line. Ranges, enums and
-    required members are left to the whole-request check."""
-    members = sorted(shape(OUTPUT_REQUEST)["members"])
-    if key not in members:
-        close = difflib.get_close_matches(key, members, n=1, cutoff=0.6)
-        hint = f" (did you mean `{close[0]}`?)" if close else ""
-        message = f"settings.{key}: not an AddFlowOutputs output field{hint}"
-        return [doc.error(message, "settings", key)]
-    member = shape(OUTPUT_REQUEST)["members"][key]["shape"]
-    wrong = [p for p in shape_errors(member, value) if ": expected " in p or ": unknown field" in p]
-    return [
-        doc.error(
-            f"AWS would reject this output: settings.{key}{_member_path(problem)}",
-            "settings",
-            key,
-            *_path_parts(problem.split(":", 1)[0]),
-        )
-        for problem in wrong
-    ]
-
-
-def _member_path(problem: str) -> str:
-    """`request: expected ...` → `: expected ...`; `A.B: x` → `.A.B: x`."""
-    if problem.startswith("request:"):
-        return problem.removeprefix("request")
-    return problem if problem.startswith("[") else f".{problem}"
-
-
-def _path_parts(path: str) -> tuple[str | int, ...]:
-    """`A[0].B` → ("A", 0, "B"), to find the line of a nested setting."""
-    parts: list[str | int] = []
-    for piece in re.findall(r"[^.\[\]]+|\[\d+\]", path):
-        parts.append(int(piece[1:-1]) if piece.startswith("[") else piece)
-    return tuple(p for p in parts if p != "request")
 
 
 def _encryption(spec: Mapping[str, str], protocol: Value) -> dict[str, str]:
