@@ -24,10 +24,23 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="after each output write, report the flow UPDATING for the next N DescribeFlow calls",
     )
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="wait this long before answering each request (a simulated round trip)",
+    )
+    parser.add_argument(
+        "--throttle",
+        action="store_true",
+        help="apply MediaConnect's rate limit: DescribeFlow 30/s, other calls 5/s burst 30 "
+        "(429 TooManyRequestsException when exceeded)",
+    )
     args = parser.parse_args(argv)
     settings.updating_describes = args.updating_describes
     try:
-        serve(args.port)
+        serve(args.port, latency_ms=args.latency_ms, throttle=args.throttle)
     except PortUnavailable as error:
         print(f"sandbox: {error}", file=sys.stderr)
         return 2
