@@ -20,20 +20,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
 
 from reconciler.core.errors import ReconcilerError, StateErrors
-from reconciler.core.schema import schema
+from reconciler.core.schema import raw_schema
 from reconciler.core.state import load_state
 from reconciler.core.yamlfile import load_document, readable_documents
 
+if TYPE_CHECKING:  # ruamel loads only when an edit is made, not for every command
+    from ruamel.yaml.comments import CommentedMap
+
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schemas/destination.schema.json"
 # A new destination's name becomes its file name: checked before anything is written.
-NAME_PATTERN: str = schema("destination").schema["properties"]["name"]["pattern"]  # type: ignore[index]
+NAME_PATTERN: str = raw_schema("destination")["properties"]["name"]["pattern"]
 
 # The keys a destination file conventionally lists after `enabled`: a new
 # `enabled:` line goes before the first of them, so files keep the order of
@@ -150,6 +151,8 @@ def add(
         raise EditError(f"{path}: file already exists; choose another name")
     if not (state_dir / "destinations").is_dir():
         raise EditError(f"{state_dir / 'destinations'}: directory not found")
+    from ruamel.yaml.comments import CommentedMap
+
     document = CommentedMap(name=name, flow=flow, url=url)
     document["stream_key"] = _flow_map(ssm=stream_key_ssm)
     document["enabled"] = enabled
@@ -194,6 +197,9 @@ def _write_validated(state_dir: Path, path: Path, content: bytes | None) -> None
 
 
 def _round_trip(path: Path, text: str) -> CommentedMap:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
     try:
         data = YAML(typ="rt").load(text)
     except Exception as e:  # ruamel's errors have no common base worth naming
@@ -241,12 +247,16 @@ def _check_only_enabled_changed(path: Path, before: str, after: str, enabled: bo
 
 
 def _flow_map(**items: str) -> CommentedMap:
+    from ruamel.yaml.comments import CommentedMap
+
     mapping = CommentedMap(**items)
     mapping.fa.set_flow_style()
     return mapping
 
 
 def _dump(document: Any) -> str:
+    from ruamel.yaml import YAML
+
     emitter = YAML(typ="rt")
     emitter.width = 4096  # never fold a long description or URL onto two lines
     stream = StringIO()
