@@ -12,10 +12,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from reconciler.core.errors import Location
 from reconciler.core.secrets import Secret, SecretRef
+
+if TYPE_CHECKING:
+    from reconciler.core.ownership import Manifest
 
 
 @dataclass(frozen=True)
@@ -189,3 +192,4 @@ class LiveFlow:
     status: str
     outputs: tuple[LiveOutput, ...] = field(default=())
     hls: HlsView | None = None  # set when the flow file declares an hls_guard
+    manifest: Manifest | None = None  # the ownership record in the flow's tags, when read
