@@ -48,3 +48,20 @@ def test_the_probe_sees_the_sdk_when_a_command_loads_it(monkeypatch: pytest.Monk
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "t")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     assert {"boto3", "botocore"} <= loaded_by("plan", "--state", str(EXAMPLE_STATE))
+
+
+def test_the_help_listed_for_each_verb_is_its_own() -> None:
+    """`reconcile --help` shows each verb's help from a table, not from the verb's
+    module (which it does not load): the table must say what the command says."""
+    import importlib
+
+    import click
+
+    from reconciler.cli import VERBS, main
+
+    for name, (module, attribute, short) in VERBS.items():
+        command = getattr(importlib.import_module(f"reconciler.cli.{module}"), attribute)
+        assert command.name == name
+        listed = click.Command(name, help=short)
+        assert command.get_short_help_str(200) == listed.get_short_help_str(200), name
+    assert set(main.list_commands(None)) == set(VERBS)  # type: ignore[arg-type]

@@ -17,7 +17,10 @@ from reconciler.core import planner
 from reconciler.core.concurrency import in_parallel
 from reconciler.core.errors import AwsError, FlowNotFound, NotFound, ReconcilerError
 from reconciler.core.models import DesiredOutput, FlowSpec, LiveFlow, State
+from reconciler.core.selection import FlowFilter, select
 from reconciler.core.state import load_state
+
+EVERY_FLOW = FlowFilter()
 
 
 def validate_state(state_dir: Path) -> State:
@@ -34,8 +37,10 @@ class Planned:
     desired: list[DesiredOutput]
 
 
-def compute_plan(state_dir: Path, aws: Aws, environ: Mapping[str, str]) -> Planned:
-    """Read git and AWS, and compute the plan. Writes nothing.
+def compute_plan(
+    state_dir: Path, aws: Aws, environ: Mapping[str, str], only: FlowFilter = EVERY_FLOW
+) -> Planned:
+    """Read git and AWS, and compute the plan for the flows `only` accepts. Writes nothing.
 
     Stream keys are resolved before any MediaConnect call, so a missing key
     fails fast. Flows are read at once (threads; the rate limiters in
@@ -45,7 +50,7 @@ def compute_plan(state_dir: Path, aws: Aws, environ: Mapping[str, str]) -> Plann
     ListTagsForResource on the flow (its ownership manifest), and one more per
     unprotected output the manifest does not list.
     """
-    state = load_state(state_dir)
+    state = select(load_state(state_dir), only)
     desired = desired_outputs(state, Resolver(environ, aws.secrets))
     specs = list(state.flows.values())
     found = in_parallel([functools.partial(observe_flow, spec, aws) for spec in specs])

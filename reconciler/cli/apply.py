@@ -12,14 +12,22 @@ from reconciler.app.planning import compute_plan
 from reconciler.app.saved import load_saved_plan, recheck_saved_plan
 from reconciler.aws import Aws
 from reconciler.cli import common
-from reconciler.cli.common import EXIT_ERROR, EXIT_OK, handle_errors, state_option
-from reconciler.core.errors import Refused
+from reconciler.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    flow_filter_options,
+    handle_errors,
+    state_option,
+)
+from reconciler.core.errors import ReconcilerError, Refused
+from reconciler.core.selection import FlowFilter
 from reconciler.render import plan as render
 
 
 @click.command()
 @click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @state_option
+@flow_filter_options
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option(
     "--report",
@@ -32,6 +40,7 @@ from reconciler.render import plan as render
 def apply(
     plan_file: Path | None,
     state_dir: Path,
+    only: FlowFilter,
     auto_approve: bool,
     report_file: Path | None,
     sync_table: str | None,
@@ -43,12 +52,17 @@ def apply(
     Without it, plan now, show the plan and ask before applying.
     """
     aws = Aws()
+    if plan_file is not None and only:
+        raise ReconcilerError(
+            "--flow and --region choose flows for a new plan; a saved plan applies to the "
+            "flows it was made for (make it with `reconcile plan --flow ... --out FILE`)"
+        )
     if plan_file is not None:
         saved = load_saved_plan(plan_file)
         planned = recheck_saved_plan(saved, plan_file, state_dir, aws, os.environ)
         click.echo(render.text(planned.plan), nl=False)
     else:
-        planned = compute_plan(state_dir, aws, os.environ)
+        planned = compute_plan(state_dir, aws, os.environ, only)
         click.echo(render.text(planned.plan), nl=False)
         if planned.plan.has_changes and not auto_approve:
             if not common.stdin_is_terminal():

@@ -14,6 +14,7 @@ import click
 from reconciler.app.logs import redact
 from reconciler.core.errors import ReconcilerError, StateErrors
 from reconciler.core.secrets import scrub
+from reconciler.core.selection import FlowFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -72,3 +73,28 @@ format_option = click.option(
     default="text",
     show_default=True,
 )
+
+
+def flow_filter_options(command: F) -> F:
+    """`--flow NAME` and `--region R`, both repeatable and glob-able; the command
+    receives them as `only` (a FlowFilter: empty means every flow)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, flows: tuple[str, ...], regions: tuple[str, ...], **kw: Any) -> Any:
+        return command(*args, only=FlowFilter(flows, regions), **kw)
+
+    wrapper = click.option(
+        "--region",
+        "regions",
+        multiple=True,
+        metavar="REGION",
+        help="Only flows in this region (repeatable; glob patterns such as 'eu-*').",
+    )(wrapper)
+    wrapper = click.option(
+        "--flow",
+        "flows",
+        multiple=True,
+        metavar="NAME",
+        help="Only this flow (repeatable; glob patterns such as 'events-*').",
+    )(wrapper)
+    return wrapper  # type: ignore[return-value]

@@ -9,16 +9,25 @@ import click
 
 from reconciler.app.planning import compute_plan
 from reconciler.aws import Aws
-from reconciler.cli.common import EXIT_CHANGES, EXIT_OK, format_option, handle_errors, state_option
+from reconciler.cli.common import (
+    EXIT_CHANGES,
+    EXIT_OK,
+    flow_filter_options,
+    format_option,
+    handle_errors,
+    state_option,
+)
+from reconciler.core.selection import FlowFilter
 from reconciler.render.plan import RENDERERS
 
 
 @click.command()
 @state_option
+@flow_filter_options
 @format_option
 @handle_errors
-def drift(state_dir: Path, fmt: str) -> int:
+def drift(state_dir: Path, only: FlowFilter, fmt: str) -> int:
     """Exit 2 if the live flows differ from git, 0 if they match."""
-    result = compute_plan(state_dir, Aws(), os.environ).plan
+    result = compute_plan(state_dir, Aws(), os.environ, only).plan
     click.echo(RENDERERS[fmt](result), nl=False)
     return EXIT_CHANGES if result.has_changes else EXIT_OK

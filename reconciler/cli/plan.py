@@ -10,12 +10,21 @@ import click
 from reconciler.app.planning import compute_plan
 from reconciler.app.saved import save_plan
 from reconciler.aws import Aws
-from reconciler.cli.common import EXIT_CHANGES, EXIT_OK, format_option, handle_errors, state_option
+from reconciler.cli.common import (
+    EXIT_CHANGES,
+    EXIT_OK,
+    flow_filter_options,
+    format_option,
+    handle_errors,
+    state_option,
+)
+from reconciler.core.selection import FlowFilter
 from reconciler.render.plan import RENDERERS
 
 
 @click.command()
 @state_option
+@flow_filter_options
 @format_option
 @click.option(
     "--detailed-exitcode",
@@ -29,9 +38,11 @@ from reconciler.render.plan import RENDERERS
     help="Also save the plan, for `reconcile apply FILE` (holds no secret values).",
 )
 @handle_errors
-def plan(state_dir: Path, fmt: str, detailed_exitcode: bool, out_file: Path | None) -> int:
+def plan(
+    state_dir: Path, only: FlowFilter, fmt: str, detailed_exitcode: bool, out_file: Path | None
+) -> int:
     """Show the per-output adds, updates and removals that would make AWS match git."""
-    planned = compute_plan(state_dir, Aws(), os.environ)
+    planned = compute_plan(state_dir, Aws(), os.environ, only)
     click.echo(RENDERERS[fmt](planned.plan), nl=False)
     if out_file is not None:
         save_plan(planned, out_file, state_dir, os.environ)
