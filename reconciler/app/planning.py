@@ -35,12 +35,21 @@ class Planned:
     plan: planner.Plan
     state: State
     desired: list[DesiredOutput]
+    replace_unmanaged: frozenset[str] = frozenset()  # `--replace-unmanaged` names
 
 
 def compute_plan(
-    state_dir: Path, aws: Aws, environ: Mapping[str, str], only: FlowFilter = EVERY_FLOW
+    state_dir: Path,
+    aws: Aws,
+    environ: Mapping[str, str],
+    only: FlowFilter = EVERY_FLOW,
+    *,
+    replace_unmanaged: frozenset[str] = frozenset(),
 ) -> Planned:
     """Read git and AWS, and compute the plan for the flows `only` accepts. Writes nothing.
+
+    An unmanaged output is replaced (removed, then added) only when its name
+    is in `replace_unmanaged`; otherwise such a plan is refused (PlanError).
 
     Stream keys are resolved before any MediaConnect call, so a missing key
     fails fast. Flows are read at once (threads; the rate limiters in
@@ -55,8 +64,10 @@ def compute_plan(
     specs = list(state.flows.values())
     found = in_parallel([functools.partial(observe_flow, spec, aws) for spec in specs])
     observed = {spec.name: live for spec, live in zip(specs, found, strict=True)}
-    result = planner.plan(state.flows.values(), desired, observed)
-    return Planned(result, state, desired)
+    result = planner.plan(
+        state.flows.values(), desired, observed, replace_unmanaged=replace_unmanaged
+    )
+    return Planned(result, state, desired, replace_unmanaged)
 
 
 def observe_flow(spec: FlowSpec, aws: Aws) -> LiveFlow:

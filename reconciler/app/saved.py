@@ -38,9 +38,11 @@ def save_plan(planned: Planned, path: Path, state_dir: Path, environ: Mapping[st
         planned.plan,
         keyed=keyed,
         state_fingerprint=planned.state.fingerprint,
+        state_files=planned.state.files,
         secrets=savedplan.secret_entries(planned.state, planned.desired, keyed),
         git=git_info(state_dir),
         created=now(),
+        replace_unmanaged=planned.replace_unmanaged,
     )
     write_json(path, document)
 
@@ -59,7 +61,15 @@ def load_saved_plan(path: Path) -> dict[str, Any]:
             f"{path}: saved plan format version {saved.get('version')!r} is not supported "
             f"(this reconcile reads version {savedplan.VERSION}); plan again"
         )
+    problem = savedplan.shape_error(saved)
+    if problem is not None:
+        raise ReconcilerError(f"{path}: not a usable saved plan: {problem}; plan again")
     return saved
+
+
+def saved_replace_unmanaged(saved: Mapping[str, Any]) -> frozenset[str]:
+    """The `--replace-unmanaged` names the saved plan was made with."""
+    return frozenset(saved.get("replace_unmanaged", []))
 
 
 def recheck_saved_plan(
@@ -68,7 +78,8 @@ def recheck_saved_plan(
     """Plan again from the same inputs and prove nothing changed since `saved`.
 
     Raises StalePlan, before any write, if the state files, a live flow, a
-    stream key or the resulting changes differ from the saved plan.
+    stream key or the resulting changes differ from the saved plan. Plans with
+    the `--replace-unmanaged` names the saved plan was made with.
     """
     pepper = environ.get(PLAN_KEY_VARIABLE, "")
     if saved.get("keyed_with_plan_key") and not pepper:
@@ -77,7 +88,9 @@ def recheck_saved_plan(
     # Exactly the flows it was made for (a plan made with --flow/--region covers some).
     only = FlowFilter(names=tuple(glob.escape(f["name"]) for f in saved["flows"]))
     try:
-        planned = compute_plan(state_dir, aws, environ, only)
+        planned = compute_plan(
+            state_dir, aws, environ, only, replace_unmanaged=saved_replace_unmanaged(saved)
+        )
     except NoFlowMatches as e:
         raise StalePlan(path, [f"a flow it planned is no longer in the state ({e})"]) from None
     found = savedplan.problems(
@@ -85,6 +98,7 @@ def recheck_saved_plan(
         plan=planned.plan,
         keyed=keyed,
         state_fingerprint=planned.state.fingerprint,
+        state_files=planned.state.files,
         secrets=savedplan.secret_entries(planned.state, planned.desired, keyed),
     )
     if found:

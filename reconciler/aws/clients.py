@@ -103,8 +103,18 @@ class Clients:
     between threads; every HTTP attempt to a rate-limited API first takes a
     token from that region's `RateLimiter`."""
 
-    def __init__(self, session: boto3.session.Session | None = None) -> None:
+    def __init__(
+        self,
+        session: boto3.session.Session | None = None,
+        *,
+        retry_mode: str | None = None,
+        max_attempts: int | None = None,
+    ) -> None:
+        """`retry_mode` / `max_attempts`: checked values (app.settings); None
+        leaves it to the profile, then to the defaults here. The boto3 session
+        is made on the first call when not given (boto3 loads only then)."""
         self._session = session
+        self._retry_mode, self._max_attempts = retry_mode, max_attempts
         self._clients: dict[tuple[str, str], Any] = {}
         self._limiters: dict[tuple[str, str, str | None], RateLimiter] = {}
         self._lock = threading.Lock()
@@ -143,11 +153,17 @@ class Clients:
 
         assert self._session is not None
         settings = self._session._session  # botocore's session: env vars and profile merged
-        retries = {
-            "mode": settings.get_config_variable("retry_mode") or DEFAULT_RETRY_MODE,
-            "total_max_attempts": settings.get_config_variable("max_attempts")
-            or DEFAULT_TOTAL_ATTEMPTS,
-        }
+        try:
+            retries = {
+                "mode": self._retry_mode
+                or settings.get_config_variable("retry_mode")
+                or DEFAULT_RETRY_MODE,
+                "total_max_attempts": self._max_attempts
+                or settings.get_config_variable("max_attempts")
+                or DEFAULT_TOTAL_ATTEMPTS,
+            }
+        except ValueError:  # a profile's max_attempts that is not a number
+            raise ReconcilerError("the AWS profile's max_attempts is not a number") from None
         return Config(
             connect_timeout=10,
             read_timeout=30,

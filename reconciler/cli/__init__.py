@@ -3,8 +3,9 @@ gathers inputs, calls one use case in `reconciler.app`, renders, and returns
 an exit code (see `common`).
 
 Exit codes: 0 success (and, for `plan --detailed-exitcode` and `drift`, no
-changes); 1 any error, including a refused apply; 2 changes present (`plan
---detailed-exitcode`) or drift found (`drift`); 130 interrupted.
+changes); 1 any error, including a refused apply and a usage error; 2 changes
+present (`plan --detailed-exitcode`) or drift found (`drift`); 130 interrupted
+(143 for an apply stopped by SIGTERM).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 import click
 
 from reconciler.app import logs
+from reconciler.cli.common import Group, debug_option
 
 # Each verb's module is imported only when that verb runs (or its own --help is
 # shown), so `reconcile --help` loads none of them: name -> (module, attribute,
@@ -63,7 +65,7 @@ VERBS: Mapping[str, tuple[str, str, str]] = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(Group):
     """A click group that imports a verb's module on first use (see VERBS).
     Commands added with `add_command` work as in any group."""
 
@@ -74,7 +76,7 @@ class LazyGroup(click.Group):
         if cmd_name not in self.commands and cmd_name in VERBS:
             module, attribute, _ = VERBS[cmd_name]
             command = getattr(importlib.import_module(f"reconciler.cli.{module}"), attribute)
-            self.add_command(command, cmd_name)
+            self.add_command(debug_option(command), cmd_name)
         return self.commands.get(cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
