@@ -156,16 +156,21 @@ def set_up(sandbox: Sandbox, flows: int, root: Path) -> list[str]:
     return arns
 
 
+LAST_CPU = [0.0]  # client CPU seconds of the last `measured` run (all threads)
+
+
 def measured(
     sandbox: Sandbox, rtt_ms: float, run: Callable[[], Any]
 ) -> tuple[float, dict[str, int], int, str, Any]:
     sandbox.control(latency_ms=rtt_ms, throttle=True, reset=True)
     start, error, result = time.perf_counter(), "", None
+    cpu = time.process_time()
     try:
         result = run()
     except Exception as e:  # a failed run is a figure too
         error = f"{type(e).__name__}: {e}"[:160]
     seconds = time.perf_counter() - start
+    LAST_CPU[0] = time.process_time() - cpu
     counts = sandbox.control(latency_ms=0, throttle=False)
     calls = {k: v for k, v in counts["calls"].items() if not k.startswith("?")}
     return seconds, calls, sum(counts["throttled"].values()), error, result
@@ -200,7 +205,8 @@ def run_size(sandbox: Sandbox, flows: int, rtt_ms: float) -> list[Step]:
             summary = result.summary() if result is not None else {}
             steps.append(
                 Step(scenario, "plan", flows, seconds, calls, throttled,
-                     minimum(flows, "plan", scenario, changed), error, {"summary": summary})
+                     minimum(flows, "plan", scenario, changed), error,
+                     {"summary": summary, "cpu": LAST_CPU[0]})
             )  # fmt: skip
             print(f"  {flows} flows, {scenario}, plan: {seconds:.2f} s {calls} 429s={throttled}")
             if result is None:
@@ -213,7 +219,7 @@ def run_size(sandbox: Sandbox, flows: int, rtt_ms: float) -> list[Step]:
                 error = error or "apply reported failures"
             steps.append(
                 Step(scenario, "apply", flows, seconds, calls, throttled,
-                     minimum(flows, "apply", scenario, changed), error)
+                     minimum(flows, "apply", scenario, changed), error, {"cpu": LAST_CPU[0]})
             )  # fmt: skip
             print(f"  {flows} flows, {scenario}, apply: {seconds:.2f} s {calls} 429s={throttled}")
         steps.append(per_resource(sandbox, flows, rtt_ms, root))
@@ -301,9 +307,10 @@ def run_size_plan_only(sandbox: Sandbox, flows: int, rtt_ms: float) -> Step:
         seconds, calls, throttled, error, _ = measured(
             sandbox, rtt_ms, lambda: compute_plan(root, Aws(), environ)
         )
-    print(f"  {flows} flows in sync at {rtt_ms:g} ms: {seconds:.2f} s")
+    cpu = LAST_CPU[0]
+    print(f"  {flows} flows in sync at {rtt_ms:g} ms: {seconds:.2f} s ({cpu:.2f} s client CPU)")
     return Step("in sync", "plan", flows, seconds, calls, throttled,
-                minimum(flows, "plan", "in sync", 0), error)  # fmt: skip
+                minimum(flows, "plan", "in sync", 0), error, {"cpu": cpu})  # fmt: skip
 
 
 def describe_machine() -> str:

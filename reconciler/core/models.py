@@ -12,13 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, TypeAlias
 
 from reconciler.core.errors import Location
 from reconciler.core.secrets import Secret, SecretRef
-
-if TYPE_CHECKING:
-    from reconciler.core.ownership import Manifest
 
 
 @dataclass(frozen=True)
@@ -184,6 +181,20 @@ class HlsView:
     endpoint_urls: tuple[str, ...]
     fingerprint: str
     snapshot: str = field(repr=False, default="")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The ownership manifest of a flow (core.ownership): output ids known to be
+    ours and known not to be, and where in the flow's tags they were read."""
+
+    owned: frozenset[str] = frozenset()
+    unowned: frozenset[str] = frozenset()
+    keys: frozenset[str] = frozenset()  # the flow's manifest tag keys, when read
+    other_tags: int = 0  # the flow's other tags: they count against the 50 too
+
+    def same_ids(self, other: Manifest) -> bool:
+        return (self.owned, self.unowned) == (other.owned, other.unowned)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
+from reconciler.core.models import Manifest
 from reconciler.core.planner import Action, FlowPlan
 from reconciler.core.results import Outcome, Result
 
@@ -27,19 +27,6 @@ MAX_TAGS, MAX_VALUE = 50, 256
 # Characters a tag value may hold that an id must keep to (ids are letters,
 # digits and dashes in practice); anything else is left out of the manifest.
 _ID = re.compile(r"[A-Za-z0-9._:/=+@-]+")
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """Output ids known to be ours and known not to be, and where they were read."""
-
-    owned: frozenset[str] = frozenset()
-    unowned: frozenset[str] = frozenset()
-    keys: frozenset[str] = frozenset()  # the flow's manifest tag keys, when read
-    other_tags: int = 0  # the flow's other tags: they count against the 50 too
-
-    def same_ids(self, other: Manifest) -> bool:
-        return (self.owned, self.unowned) == (other.owned, other.unowned)
 
 
 def output_id(arn: str) -> str:

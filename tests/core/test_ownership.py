@@ -6,8 +6,7 @@ from pathlib import Path
 
 from reconciler.core import ownership
 from reconciler.core.errors import Location
-from reconciler.core.models import DesiredOutput, FlowSpec, LiveFlow, LiveOutput
-from reconciler.core.ownership import Manifest
+from reconciler.core.models import DesiredOutput, FlowSpec, LiveFlow, LiveOutput, Manifest
 from reconciler.core.planner import Action, OutputChange, plan
 from reconciler.core.results import Outcome, Result
 
