@@ -156,13 +156,14 @@ def set_up(sandbox: Sandbox, flows: int, root: Path) -> list[str]:
     return arns
 
 
-LAST_CPU = [0.0]  # client CPU seconds of the last `measured` run (all threads)
+# CPU seconds of the last `measured` run: the client (all threads), the sandbox server
+LAST_CPU = [0.0, 0.0]
 
 
 def measured(
     sandbox: Sandbox, rtt_ms: float, run: Callable[[], Any]
 ) -> tuple[float, dict[str, int], int, str, Any]:
-    sandbox.control(latency_ms=rtt_ms, throttle=True, reset=True)
+    server_cpu = sandbox.control(latency_ms=rtt_ms, throttle=True, reset=True)["cpu_s"]
     start, error, result = time.perf_counter(), "", None
     cpu = time.process_time()
     try:
@@ -172,6 +173,7 @@ def measured(
     seconds = time.perf_counter() - start
     LAST_CPU[0] = time.process_time() - cpu
     counts = sandbox.control(latency_ms=0, throttle=False)
+    LAST_CPU[1] = counts["cpu_s"] - server_cpu
     calls = {k: v for k, v in counts["calls"].items() if not k.startswith("?")}
     return seconds, calls, sum(counts["throttled"].values()), error, result
 
@@ -307,10 +309,12 @@ def run_size_plan_only(sandbox: Sandbox, flows: int, rtt_ms: float) -> Step:
         seconds, calls, throttled, error, _ = measured(
             sandbox, rtt_ms, lambda: compute_plan(root, Aws(), environ)
         )
-    cpu = LAST_CPU[0]
-    print(f"  {flows} flows in sync at {rtt_ms:g} ms: {seconds:.2f} s ({cpu:.2f} s client CPU)")
+    cpu, server = LAST_CPU
+    print(f"  {flows} flows in sync at {rtt_ms:g} ms: {seconds:.2f} s "
+          f"(CPU: client {cpu:.2f} s, sandbox {server:.2f} s)")  # fmt: skip
     return Step("in sync", "plan", flows, seconds, calls, throttled,
-                minimum(flows, "plan", "in sync", 0), error, {"cpu": cpu})  # fmt: skip
+                minimum(flows, "plan", "in sync", 0), error,
+                {"cpu": cpu, "server_cpu": server})  # fmt: skip
 
 
 def describe_machine() -> str:

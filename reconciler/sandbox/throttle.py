@@ -8,8 +8,8 @@ operation 5/s (burst 30). An empty bucket answers 429 TooManyRequestsException
 without reaching moto. Counts of requests and 429s per operation are kept.
 
 Control endpoint (same host and port, no signature needed):
-GET `/_sandbox/limits` → counts and settings as JSON; POST it with a JSON object
-to change `latency_ms` and `throttle`; `{"reset": true}` also refills the
+GET `/_sandbox/limits` → counts, settings and the server's CPU time as JSON;
+POST it with a JSON object to change `latency_ms` and `throttle`; `{"reset": true}` also refills the
 buckets and clears the counts.
 """
 
@@ -137,6 +137,7 @@ class Limits:
                     "throttle": self.throttle,
                     "calls": dict(self.calls),
                     "throttled": dict(self.throttled),
+                    "cpu_s": time.process_time(),  # the server's CPU time so far
                 }
             ).encode()
         start_response("200 OK", [("Content-Type", "application/json")])
