@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -71,17 +72,20 @@ def _type_of(node: dict[str, Any], defs: dict[str, Any]) -> str:
 
 
 def _rows(
-    node: dict[str, Any], defs: dict[str, Any], prefix: str = ""
-) -> Iterator[tuple[str, dict[str, Any], bool]]:
+    node: dict[str, Any], defs: dict[str, Any], prefix: str = "", form: bool = False
+) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """(dotted path, schema node, "required" cell) for every field, nested ones too;
+    the fields of one form of a choice (`oneOf`) are required in that form only."""
     required = set(node.get("required", ()))
     for name, child in node.get("properties", {}).items():
-        yield f"{prefix}{name}", child, name in required
+        needed = "" if name not in required else ("in this form" if form else "yes")
+        yield f"{prefix}{name}", child, needed
         if child.get("type") == "object" and "properties" in child:
             yield from _rows(child, defs, f"{prefix}{name}.")
         if "$ref" in child:
             target = defs[child["$ref"].rsplit("/", 1)[1]]
             for variant in target.get("oneOf", []):
-                yield from _rows(variant, defs, f"{prefix}{name}.")
+                yield from _rows(variant, defs, f"{prefix}{name}.", form=True)
 
 
 def _cell(text: str) -> str:
@@ -129,7 +133,7 @@ def state_schema_markdown() -> str:
             else:
                 kind_text = _type_of(node, defs)
             parts.append(
-                f"| `{path}` | {_cell(kind_text)} | {'yes' if required else ''} | {default} "
+                f"| `{path}` | {_cell(kind_text)} | {required} | {default} "
                 f"| {example} | {_cell(description)} |"
             )
         parts.append("")
@@ -217,6 +221,10 @@ def iam_markdown() -> str:
             condition_text = f"`{_cell(json.dumps(condition))}`" if condition else ""
             parts.append(f"| {statement['Sid']} | {actions} | {resources} | {condition_text} |")
         parts.append("")
+    rules = (iam.__doc__ or "").partition("Resource rules")
+    if rules[1]:
+        parts.append("## Why these resources\n")
+        parts.append(textwrap.dedent(rules[1] + rules[2]).strip() + "\n")
     return "\n".join(parts)
 
 

@@ -6,6 +6,7 @@ Writes nothing. The CLI chooses how to show what comes back.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +22,7 @@ from reconciler.core.selection import FlowFilter, select
 from reconciler.core.state import load_state
 
 EVERY_FLOW = FlowFilter()
+log = logging.getLogger(__name__)
 
 
 def validate_state(state_dir: Path) -> State:
@@ -48,6 +50,7 @@ def compute_plan(
 ) -> Planned:
     """Read git and AWS, and compute the plan for the flows `only` accepts. Writes nothing.
 
+    A `protected` entry that protects nothing live is logged as a warning.
     An unmanaged output is replaced (removed, then added) only when its name
     is in `replace_unmanaged`; otherwise such a plan is refused (PlanError).
 
@@ -64,6 +67,9 @@ def compute_plan(
     specs = list(state.flows.values())
     found = in_parallel([functools.partial(observe_flow, spec, aws) for spec in specs])
     observed = {spec.name: live for spec, live in zip(specs, found, strict=True)}
+    for name, spec in sorted(state.flows.items()):
+        for warning in planner.protected_warnings(spec, observed[name]):
+            log.warning("%s", warning)
     result = planner.plan(
         state.flows.values(), desired, observed, replace_unmanaged=replace_unmanaged
     )

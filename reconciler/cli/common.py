@@ -17,6 +17,7 @@ from reconciler.app.logs import redact
 from reconciler.core.errors import ReconcilerError, StateErrors
 from reconciler.core.secrets import scrub
 from reconciler.core.selection import FlowFilter
+from reconciler.render.colour import coloured_plan
 
 if TYPE_CHECKING:  # loaded by the commands that run, not by `reconcile --help`
     from reconciler.app.settings import Settings
@@ -113,6 +114,12 @@ def colour_wanted() -> bool:
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     return sys.stdout.isatty()
+
+
+def echo_plan_text(text: str) -> None:
+    """A text plan on stdout, its action lines coloured when `colour_wanted()`."""
+    colour = colour_wanted()
+    click.echo(coloured_plan(text) if colour else text, nl=False, color=colour or None)
 
 
 def debug_option(command: click.Command) -> click.Command:

@@ -12,7 +12,9 @@ Conventions, shared with every author of a page:
   in one shell, against a sandbox this test starts, in a directory holding a copy
   of `state/`; `http://127.0.0.1:5000` is rewritten to the sandbox's address. Each
   must exit 0, or N when the line ends with the comment `# exits N`. A heredoc
-  (`<<'EOF'`) takes the lines up to its terminator.
+  (`<<'EOF'`) takes the lines up to its terminator. The lines a block shows after a
+  command are its output and must appear in what it printed (`...` alone on a line
+  skips output; inside a line it stands for any text).
 """
 
 from __future__ import annotations
@@ -190,38 +192,87 @@ def command_problems(block_list: list[Block]) -> list[str]:
 # --- running a page ------------------------------------------------------------------
 
 
-def run_script(block_list: list[Block], endpoint: str) -> tuple[str, list[tuple[str, int]]]:
-    """A bash script running each `$ ` command of the page's console blocks in order,
-    stopping at the first unexpected exit code; and (where, expected code) per step."""
-    steps: list[tuple[str, int]] = []
-    script = ["set -u"]
-    for block in block_list:
-        if block.language != "console":
+@dataclass(frozen=True)
+class Step:
+    """One `$ ` command of a console block, with the output the page shows for it."""
+
+    where: str
+    script: str
+    expected_exit: int
+    shown: tuple[str, ...]
+
+
+def console_steps(block: Block) -> list[Step]:
+    """The block's `$ ` commands in order: continuations joined, heredoc bodies
+    included, and the lines after each (up to the next `$ `) as its shown output."""
+    steps: list[Step] = []
+    lines = block.lines
+    index = 0
+    while index < len(lines):
+        if not lines[index].startswith("$ "):
+            index += 1
             continue
-        index = 0
-        lines = block.lines
-        for line_number, command in command_lines(block):
-            heredoc = HEREDOC.search(command)
-            text = command
-            if heredoc:
-                index = line_number - block.line + 1
-                body = []
-                while index < len(lines) and lines[index].strip() != heredoc.group(1):
-                    body.append(lines[index])
-                    index += 1
-                text = "\n".join([command, *body, heredoc.group(1)])
-            expected = EXPECTED_EXIT.search(command)
-            steps.append((f"{block.page}:{line_number}", int(expected.group(1)) if expected else 0))
-            script.append(text.replace(SANDBOX_ADDRESS, endpoint))
-            script.append(
-                f'rc=$?; if [ "$rc" -ne {steps[-1][1]} ]; then '
-                f'echo "STEP {len(steps) - 1} EXITED $rc" >&2; exit 99; fi'
+        where = f"{block.page}:{block.line + index}"
+        text = lines[index][2:]
+        index += 1
+        while text.rstrip().endswith("\\") and index < len(lines):
+            text = text.rstrip()[:-1] + " " + lines[index].strip()
+            index += 1
+        script = [text]
+        heredoc = HEREDOC.search(text)
+        if heredoc:
+            while index < len(lines) and lines[index].strip() != heredoc.group(1):
+                script.append(lines[index])
+                index += 1
+            script.append(heredoc.group(1))
+            index += 1
+        shown: list[str] = []
+        while index < len(lines) and not lines[index].startswith("$ "):
+            shown.append(lines[index])
+            index += 1
+        expected = EXPECTED_EXIT.search(text)
+        steps.append(
+            Step(
+                where,
+                "\n".join(script),
+                int(expected.group(1)) if expected else 0,
+                tuple(line for line in shown if line.strip() and line.strip() != "..."),
             )
+        )
+    return steps
+
+
+def run_script(block_list: list[Block], endpoint: str) -> tuple[str, list[Step]]:
+    """A bash script running each `$ ` command of the page's console blocks in order,
+    printing a marker before each and stopping at the first unexpected exit code."""
+    steps = [
+        step for block in block_list if block.language == "console" for step in console_steps(block)
+    ]
+    script = ["exec 2>&1", "set -u"]
+    for number, step in enumerate(steps):
+        script.append(f"echo '@@step {number}@@'")
+        script.append(step.script.replace(SANDBOX_ADDRESS, endpoint))
+        script.append(
+            f'rc=$?; if [ "$rc" -ne {step.expected_exit} ]; then '
+            f'echo "@@step {number} exited $rc@@"; exit 99; fi'
+        )
     return "\n".join(script) + "\n", steps
 
 
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _printed(shown: str, output: str) -> bool:
+    """Whether a line the page shows was printed (whitespace runs are equal, and
+    `...` inside a line stands for any text)."""
+    pattern = ".*?".join(re.escape(piece) for piece in _words(shown).split("..."))
+    return re.search(pattern, _words(output)) is not None
+
+
 def run_page(block_list: list[Block], work: Path, endpoint: str) -> list[str]:
-    """Run a page's console commands; `PAGE:LINE: ...` for the one that failed."""
+    """Run a page's console commands: `PAGE:LINE: ...` for a command that exited
+    otherwise than expected, or whose shown output lines it did not print."""
     script, steps = run_script(block_list, endpoint)
     shutil.copytree(EXAMPLE_STATE, work / "state")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -230,6 +281,7 @@ def run_page(block_list: list[Block], work: Path, endpoint: str) -> list[str]:
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_EC2_METADATA_DISABLED": "true",
+        "NO_COLOR": "1",
     }
     result = subprocess.run(
         ["bash", "-c", script],
@@ -240,15 +292,23 @@ def run_page(block_list: list[Block], work: Path, endpoint: str) -> list[str]:
         timeout=RUN_TIMEOUT,
         check=False,
     )
-    failed = re.search(r"STEP (\d+) EXITED (\d+)", result.stderr)
+    outputs = re.split(r"^@@step \d+@@\n", result.stdout, flags=re.M)[1:]
+    failed = re.search(r"@@step (\d+) exited (\d+)@@", result.stdout)
     if failed:
-        where, expected = steps[int(failed.group(1))]
+        step = steps[int(failed.group(1))]
         return [
-            f"{where}: exited {failed.group(2)}, expected {expected}\n{result.stdout}\n{result.stderr}"
+            f"{step.where}: exited {failed.group(2)}, expected {step.expected_exit}\n{outputs[-1]}"
         ]
-    if result.returncode != 0:
-        return [f"the page's commands failed ({result.returncode}): {result.stderr}"]
-    return []
+    if result.returncode != 0 or len(outputs) != len(steps):
+        return [f"the page's commands failed ({result.returncode}): {result.stdout}"]
+    problems = []
+    for step, output in zip(steps, outputs, strict=True):
+        missing = [line for line in step.shown if not _printed(line, output)]
+        if missing:
+            problems.append(
+                f"{step.where}: the page shows {missing[0]!r}, but it printed:\n{output}"
+            )
+    return problems
 
 
 # --- the tests -----------------------------------------------------------------------
@@ -277,7 +337,7 @@ def test_every_documented_reconcile_command_parses():
 @pytest.mark.parametrize("page", RUNNABLE)
 def test_the_page_runs_against_the_sandbox(page, tmp_path):
     block_list = blocks(page, (ROOT / page).read_text(encoding="utf-8"))
-    assert run_script(block_list, "")[1], f"{page} has no `$ ` commands"
+    assert len(run_script(block_list, "")[1]) >= 5, f"{page} has too few `$ ` commands"
     with sandbox_server() as endpoint:
         assert run_page(block_list, tmp_path, endpoint) == []
 
@@ -329,3 +389,29 @@ def test_the_runner_reports_an_invalid_state_file(tmp_path):
 def test_the_runner_reports_a_command_that_fails(tmp_path):
     problems = run_page(blocks("broken.md", BROKEN_PAGE), tmp_path, "http://127.0.0.1:9")
     assert len(problems) == 1 and problems[0].startswith("broken.md:20: exited 1, expected 0")
+
+
+WRONG_OUTPUT_PAGE = """```console
+$ reconcile validate --state state
+state: 1 flow(s), 9 destination(s): valid
+```
+"""
+
+
+def test_the_runner_reports_output_the_page_shows_but_the_command_does_not_print(tmp_path):
+    problems = run_page(blocks("wrong.md", WRONG_OUTPUT_PAGE), tmp_path, "http://127.0.0.1:9")
+    assert len(problems) == 1
+    assert problems[0].startswith(
+        "wrong.md:2: the page shows 'state: 1 flow(s), 9 destination(s): valid', but it printed:"
+    )
+    assert "state: 1 flow(s), 4 destination(s): valid" in problems[0]
+
+
+def test_the_readme_stays_a_short_front_door_whose_links_resolve():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 150
+    assert "make demo" in readme and "make test" in readme
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", readme)
+    local = [link for link in links if "://" not in link]
+    assert len(local) >= 10
+    assert [link for link in local if not (ROOT / link).exists()] == []
