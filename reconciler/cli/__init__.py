@@ -52,6 +52,12 @@ VERBS: Mapping[str, tuple[str, str, str]] = {
         "Show the per-output adds, updates and removals that would make AWS match git.",
     ),
     "rm": ("edits", "rm", "Delete a destination's file (apply then removes its output)."),
+    "show": (
+        "show",
+        "show",
+        "Render PLAN_FILE (from `plan --out`) as text, JSON or Markdown, as `plan` would "
+        "have. Reads only the file: no AWS call, so no credentials are needed.",
+    ),
     "status": (
         "status",
         "status",
