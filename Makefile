@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test docs browser bench clean
+.PHONY: demo test docs browser bench fuzz clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: $(STAMP) browser
 # missing from the nav or a failing generator fails the build.
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+# Seeded state-file fuzzer: FUZZ_CASES (default 1000) mutated copies of state/,
+# each through validate and plan against the sandbox (tests/fuzzing.py).
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzzing
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

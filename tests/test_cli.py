@@ -46,10 +46,9 @@ def test_validate_error_is_one_line_with_file_and_line(state_dir):
     (state_dir / "destinations" / "bad.yaml").write_text("name: bad\nflow: [oops\n")
     result = run("validate", "--state", str(state_dir))
     assert result.exit_code == 1
-    assert (
-        result.stderr
-        == f"{state_dir / 'destinations' / 'bad.yaml'}:3: invalid YAML: expected ',' or ']', but got '<stream end>'\n"
-    )
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"{state_dir / 'destinations' / 'bad.yaml'}:3: invalid YAML: ")
+    assert "expected ',' or ']'" in line  # libyaml's and PyYAML's wordings both say so
     assert "Traceback" not in result.output
 
 
