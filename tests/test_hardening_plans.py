@@ -151,6 +151,7 @@ def test_a_long_wait_shows_progress_on_stderr(state_dir, sandbox, flow_arn, monk
         (["--flow", "arn:"], "--flow 'arn:' is not a MediaConnect flow ARN"),
         (["--flow", "arn:aws:s3:::bucket"], "is not a MediaConnect flow ARN"),
         (["--flow", FLOW_NAME, "--region", "bad region!"], "is not an AWS Region name"),
+        (["--flow", FLOW_NAME, "--region", "us-west-9"], "'us-west-9' is not an AWS Region"),
     ],
 )
 def test_import_rejects_bad_flow_arns_and_regions(state_dir, aws_calls, args, message):
