@@ -40,8 +40,11 @@ from reconciler.render import cost as render
 def cost(
     state_dir: Path, fmt: str, offline: bool, deduct_free_tier: bool, actual: bool, refresh: bool
 ) -> int:
-    """Monthly cost per flow (flow hours, transfer) and per destination, with the
-    assumptions used, after the design document's own example."""
+    """What the state costs a month, per flow and destination, and why.
+
+    Flow hours and data transfer, with the assumptions used, after the design
+    document's own example (docs/cost.md).
+    """
     if offline and (actual or refresh):
         raise ReconcilerError("--offline cannot be combined with --actual or --refresh-prices")
     today = datetime.now(UTC).date()

@@ -14,16 +14,19 @@ from reconciler.cli import common
 from reconciler.cli.common import (
     EXIT_CHANGES,
     EXIT_OK,
+    flow_filter_options,
     format_option,
     handle_errors,
     replace_unmanaged_option,
     state_option,
 )
+from reconciler.core.selection import FlowFilter
 from reconciler.render.plan import render_plan
 
 
 @click.command()
 @state_option
+@flow_filter_options
 @format_option
 @click.option(
     "--detailed-exitcode",
@@ -40,15 +43,18 @@ from reconciler.render.plan import render_plan
 @handle_errors
 def plan(
     state_dir: Path,
+    only: FlowFilter,
     fmt: str,
     detailed_exitcode: bool,
     out_file: Path | None,
     replace_unmanaged: tuple[str, ...],
 ) -> int:
-    """Show the per-output adds, updates and removals that would make AWS match git,
-    and what each costs a month (docs/cost.md)."""
+    """Show the per-output adds, updates and removals that would make AWS match git.
+
+    Each change shows what it adds to or saves from the monthly bill (docs/cost.md).
+    """
     planned = compute_plan(
-        state_dir, common.aws(), os.environ, replace_unmanaged=frozenset(replace_unmanaged)
+        state_dir, common.aws(), os.environ, only, replace_unmanaged=frozenset(replace_unmanaged)
     )
     shown = render_plan(fmt, planned.plan, planned.cost)
     if fmt == "text":

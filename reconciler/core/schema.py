@@ -9,12 +9,13 @@ import difflib
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from reconciler.core.errors import StateError
 from reconciler.core.yamlfile import Document, Path_
+
+if TYPE_CHECKING:  # jsonschema loads when a file is first checked, not for `--help`
+    import jsonschema
 
 SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
 MOVE_KEY = (
@@ -35,10 +36,22 @@ PATTERN_WORDS = {
 
 @cache
 def schema(kind: str) -> jsonschema.protocols.Validator:
-    spec = json.loads((SCHEMA_DIR / f"{kind}.schema.json").read_text(encoding="utf-8"))
+    """The validator of `kind`'s schema, built once per process."""
+    import jsonschema
+
+    spec = raw_schema(kind)
     cls = jsonschema.validators.validator_for(spec)
     cls.check_schema(spec)
     return cls(spec)
+
+
+@cache
+def raw_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema document of `kind` ("flow", "destination")."""
+    spec: dict[str, Any] = json.loads(
+        (SCHEMA_DIR / f"{kind}.schema.json").read_text(encoding="utf-8")
+    )
+    return spec
 
 
 def schema_errors(doc: Document, kind: str) -> list[StateError]:
