@@ -110,7 +110,9 @@ def desired_outputs(state: State, resolver: Resolver) -> list[DesiredOutput]:
     """Every destination with its stream key filled in.
 
     Raises StateErrors naming each destination whose key cannot be resolved,
-    before any MediaConnect call, so nothing is written. A plain-String SSM
+    or cannot be masked safely in output (too short or word-like, see
+    `secrets.unsafe_reason`), before any MediaConnect call, so nothing is
+    written. A plain-String SSM
     parameter is used, with a warning.
     """
     keyed = [d for d in state.destinations if d.stream_key and d.stream_key_path]
@@ -122,6 +124,9 @@ def desired_outputs(state: State, resolver: Resolver) -> list[DesiredOutput]:
         fields = dict(dest.fields)
         if dest.stream_key is not None and dest.stream_key_path is not None:
             found = resolver.lookup(dest.stream_key, region[dest.flow])
+            if isinstance(found, Secret) and found.unsafe_reason() is not None:
+                # A key that cannot be masked safely is never sent (see secrets.unsafe_reason).
+                found = f"{found.unsafe_reason()}; use a longer, random key"
             if isinstance(found, str):
                 errors.append(SecretError(dest.location, dest.stream_key.describe(), found))
                 continue

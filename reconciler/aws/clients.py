@@ -5,7 +5,7 @@ Every AWS call of the tool goes through `Clients.call`. Clients are cached per
 with jitter on 429, 5xx and dropped connections) unless AWS_RETRY_MODE /
 AWS_MAX_ATTEMPTS or the profile say otherwise. `ClientError` never escapes: it
 becomes one of the project's `AwsError`s, whose message carries the operation
-and AWS's error code but never the request parameters. Credentials and
+and AWS's error code and AWS's message, masked (AWS may echo the request). Credentials and
 endpoints come from boto3's standard chain, so `AWS_PROFILE`,
 `AWS_ENDPOINT_URL` and friends all work.
 
@@ -30,8 +30,9 @@ from botocore.exceptions import (
     ParamValidationError,
 )
 
+from reconciler.aws.debuglog import remember_operation
 from reconciler.core.errors import AwsError, NotFound, ReconcilerError, Throttled
-from reconciler.core.secrets import reveal_all
+from reconciler.core.secrets import redact, reveal_all
 
 T = TypeVar("T")
 
@@ -69,9 +70,11 @@ class Clients:
     def client(self, service: str, region: str) -> Any:
         key = (service, region)
         if key not in self._clients:
-            self._clients[key] = self._session.client(
-                service, region_name=region, config=self._config()
-            )
+            client = self._session.client(service, region_name=region, config=self._config())
+            # --debug masks response bodies by their operation's model (see debuglog).
+            client.meta.events.register("before-parse", remember_operation)
+            client.meta.events.register("after-call", remember_operation)
+            self._clients[key] = client
         return self._clients[key]
 
     def _config(self) -> Config:
@@ -122,13 +125,16 @@ class Clients:
 
 
 def translated(operation: str, call: Callable[[], T]) -> T:
-    """Run `call`, turning botocore's exceptions into the project's errors."""
+    """Run `call`, turning botocore's exceptions into the project's errors.
+
+    AWS's messages are untrusted text that may echo the request (stream keys
+    included): they pass the redaction sink here, and again in `AwsError`."""
     try:
         return call()
     except ClientError as e:
         error = e.response.get("Error", {})
         code = str(error.get("Code", "Unknown"))
-        message = str(error.get("Message", "")) or "no message"
+        message = redact(str(error.get("Message", ""))) or "no message"
         status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         kind = NotFound if status == 404 or code == "NotFoundException" else AwsError
         if code in ("TooManyRequestsException", "ThrottlingException"):
@@ -143,7 +149,7 @@ def translated(operation: str, call: Callable[[], T]) -> T:
         # Its message quotes the offending value, which may be a stream key.
         raise AwsError(operation, "ParamValidationError", "botocore rejected the request") from None
     except BotoCoreError as e:
-        raise AwsError(operation, type(e).__name__, str(e)) from None
+        raise AwsError(operation, type(e).__name__, redact(str(e))) from None
 
 
 def _snake(operation: str) -> str:

@@ -10,6 +10,7 @@ import click
 from reconciler.app.status import current_status
 from reconciler.aws import Aws
 from reconciler.cli.common import EXIT_OK, handle_errors, state_option
+from reconciler.core.secrets import redact
 from reconciler.render.status import RENDERERS
 
 
@@ -42,6 +43,6 @@ def status(state_dir: Path, fmt: str, out: Path | None, minutes: int) -> int:
     if out is None:
         click.echo(page, nl=False)
     else:
-        out.write_text(page, encoding="utf-8")
+        out.write_text(redact(page), encoding="utf-8")  # the redaction sink, as for stdout
         click.echo(f"{out}: status of {len(report.rows)} output(s) written")
     return EXIT_OK
