@@ -21,6 +21,10 @@ from urllib.parse import quote, quote_plus
 
 REDACTED = "(sensitive)"
 
+# Where `--store-keys` puts keys unless told otherwise:
+# /streaming/FLOW/OUTPUT/stream-key (the form `validate` suggests, per flow).
+DEFAULT_KEY_PREFIX = "/streaming"
+
 # A value is masked in text, and accepted as a stream key, only when masking
 # it whole cannot blank out ordinary text: at least MIN_LENGTH characters, at
 # least MIN_DISTINCT different ones, and not letters only unless at least
@@ -252,3 +256,8 @@ def secret_ref(value: Mapping[str, str]) -> SecretRef:
     if "ssm" in value:
         return SsmRef(value["ssm"])
     return SecretsManagerRef(value["secretsmanager"], value.get("key"))
+
+
+def key_parameter(prefix: str, flow: str, output: str) -> str:
+    """The SSM parameter name for an output's stream key: PREFIX/FLOW/OUTPUT/stream-key."""
+    return f"/{prefix.strip('/')}/{flow}/{output}/stream-key".replace("//", "/")
