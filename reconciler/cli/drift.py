@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from reconciler.app.planning import compute_plan
-from reconciler.aws import Aws
+from reconciler.cli import common
 from reconciler.cli.common import EXIT_CHANGES, EXIT_OK, format_option, handle_errors, state_option
 from reconciler.render.plan import RENDERERS
 
@@ -19,6 +19,6 @@ from reconciler.render.plan import RENDERERS
 @handle_errors
 def drift(state_dir: Path, fmt: str) -> int:
     """Exit 2 if the live flows differ from git, 0 if they match."""
-    result = compute_plan(state_dir, Aws(), os.environ).plan
+    result = compute_plan(state_dir, common.aws(), os.environ).plan
     click.echo(RENDERERS[fmt](result), nl=False)
     return EXIT_CHANGES if result.has_changes else EXIT_OK
