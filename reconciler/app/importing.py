@@ -183,6 +183,8 @@ def _import(
         other = declared.get((target.name, candidate.name))
         if other is not None and other != file:
             skipped.append(_skip(candidate, f"already declared in {other}"))
+        elif redact(text) != text:  # a key in a setting: never written to a file
+            skipped.append(_skip(candidate, "its settings hold a stream key; not written"))
         elif file.exists() and not force and file.read_text(encoding="utf-8") != text:
             skipped.append(_skip(candidate, f"{file} exists (use --force to overwrite)"))
         else:

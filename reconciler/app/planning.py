@@ -6,7 +6,7 @@ Writes nothing. The CLI chooses how to show what comes back.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reconciler.app.resolver import Resolver, desired_outputs
@@ -31,6 +31,8 @@ class Planned:
     state: State
     desired: list[DesiredOutput]
     replace_unmanaged: frozenset[str] = frozenset()  # `--replace-unmanaged` names
+    # (flow, output) → the version of its stored key (SSM, Secrets Manager)
+    key_versions: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
 
 def compute_plan(
@@ -52,12 +54,20 @@ def compute_plan(
     output.
     """
     state = load_state(state_dir)
-    desired = desired_outputs(state, Resolver(environ, aws.secrets))
+    resolver = Resolver(environ, aws.secrets)
+    desired = desired_outputs(state, resolver)
+    regions = {name: flow.region for name, flow in state.flows.items()}
+    versions = {
+        (d.flow, d.name): version
+        for d in state.destinations
+        if d.stream_key is not None
+        and (version := resolver.version(d.stream_key, regions[d.flow])) is not None
+    }
     observed = {name: observe_flow(spec, aws) for name, spec in state.flows.items()}
     result = planner.plan(
         state.flows.values(), desired, observed, replace_unmanaged=replace_unmanaged
     )
-    return Planned(result, state, desired, replace_unmanaged)
+    return Planned(result, state, desired, replace_unmanaged, versions)
 
 
 def observe_flow(spec: FlowSpec, aws: Aws) -> LiveFlow:

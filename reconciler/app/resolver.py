@@ -23,6 +23,7 @@ class Lookup(Protocol):
     values: dict[str, Secret]
     plain: set[str]
     failed: dict[str, str]
+    versions: dict[str, str]
 
 
 class SecretStores(Protocol):
@@ -40,6 +41,7 @@ class Resolver:
         self._ssm: dict[tuple[str, str], Secret | str] = {}
         self._secrets: dict[tuple[str, str], Secret | str] = {}
         self.plain_ssm: set[tuple[str, str]] = set()
+        self._versions: dict[tuple[str, str, str], str] = {}
 
     def prefetch(self, refs: Iterable[tuple[SecretRef, str]]) -> None:
         """Read every (reference, region) not read yet, in as few calls as possible."""
@@ -59,10 +61,12 @@ class Resolver:
         for region, names in ssm.items():
             found = self._stores.ssm_parameters(region, names)
             self._remember(self._ssm, region, names, found, "parameter not found")
+            self._versions.update((("ssm", region, n), v) for n, v in found.versions.items())
             self.plain_ssm |= {(region, name) for name in names & found.plain}
         for region, ids in secrets.items():
             found = self._stores.secrets(region, ids)
             self._remember(self._secrets, region, ids, found, "secret not found")
+            self._versions.update((("sm", region, n), v) for n, v in found.versions.items())
 
     @staticmethod
     def _remember(
@@ -74,6 +78,14 @@ class Resolver:
     ) -> None:
         for name in names:
             cache[region, name] = found.values.get(name) or found.failed.get(name, missing)
+
+    def version(self, ref: SecretRef, region: str) -> str | None:
+        """The stored version of a key already read (None for `{env:}`, which has none)."""
+        if isinstance(ref, SsmRef):
+            return self._versions.get(("ssm", region, ref.name))
+        if isinstance(ref, SecretsManagerRef):
+            return self._versions.get(("sm", region, ref.secret_id))
+        return None
 
     def lookup(self, ref: SecretRef, region: str) -> Secret | str:
         """The secret, or why it cannot be had (a reason never holds the value)."""

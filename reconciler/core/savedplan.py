@@ -3,11 +3,13 @@
 A saved plan holds the changes (as `plan --format json` shows them), the flows
 and git commit it was made from, and fingerprints of everything it depended
 on: the state files, each live flow, the plan itself, and each stream key.
-It holds no secret value: keys appear as their reference plus a keyed
-fingerprint (HMAC-SHA256 under a random per-plan salt, and under
-RECONCILE_PLAN_KEY too when that is set, so that a fingerprint cannot be tested
-against guesses without it). At apply, everything is read again and every
-fingerprint must match, or nothing is written.
+It holds no secret value and no function of one that can be checked offline:
+an SSM key appears as its parameter's version, a Secrets Manager key as its
+secret's version id, and an `{env:}` key (which has no version) as an
+HMAC-SHA256 keyed with RECONCILE_PLAN_KEY, without which such a plan cannot
+be saved. Secrets inside the flow and plan fingerprints are keyed the same
+way, or left out when RECONCILE_PLAN_KEY is not set. At apply, everything is
+read again and every fingerprint must match, or nothing is written.
 
 Purely computational: building and checking documents; no I/O.
 """
@@ -27,19 +29,26 @@ from reconciler.core.planner import Plan
 from reconciler.core.secrets import Secret
 
 FORMAT = "mediaconnect-reconciler/plan"
-VERSION = 1
+VERSION = 2  # 2: key versions instead of salted key fingerprints
 
 
 @dataclass(frozen=True)
 class Keyed:
-    """Keyed fingerprints of secret values."""
+    """Fingerprints of secret values, keyed with RECONCILE_PLAN_KEY (`pepper`).
+    Without it there is no fingerprint at all: the salt is in the file, so a
+    salted hash alone could be tested against guesses offline."""
 
     salt: bytes
     pepper: bytes = b""
 
     def digest(self, secret: Secret) -> str:
-        mac = hmac.new(self.salt + self.pepper, secret.reveal().encode(), hashlib.sha256)
+        if not self.pepper:
+            return UNKEYED
+        mac = hmac.new(self.pepper, self.salt + secret.reveal().encode(), hashlib.sha256)
         return f"hmac-sha256:{mac.hexdigest()}"
+
+
+UNKEYED = "(not fingerprinted: RECONCILE_PLAN_KEY not set)"
 
 
 def _canonical(value: Any, keyed: Keyed) -> Any:
@@ -83,9 +92,15 @@ def plan_fingerprint(plan: Plan, keyed: Keyed) -> str:
 
 
 def secret_entries(
-    state: State, desired: Iterable[DesiredOutput], keyed: Keyed
+    state: State,
+    desired: Iterable[DesiredOutput],
+    keyed: Keyed,
+    versions: Mapping[tuple[str, str], str] | None = None,
 ) -> list[dict[str, str]]:
-    """One entry per resolved stream key: where it goes, its reference, its fingerprint."""
+    """One entry per resolved stream key: where it goes, its reference, and as
+    its `fingerprint` the version of the stored key (`versions`, by (flow,
+    output)) or, for a key without one, its keyed digest (see `Keyed`)."""
+    versions = versions or {}
     specs = {(d.flow, d.name): d for d in state.destinations}
     entries = []
     for output in desired:
@@ -100,7 +115,7 @@ def secret_entries(
                 "output": output.name,
                 "field": spec.stream_key_path,
                 "reference": spec.stream_key.describe(),
-                "fingerprint": keyed.digest(value),
+                "fingerprint": versions.get((output.flow, output.name)) or keyed.digest(value),
             }
         )
     return entries

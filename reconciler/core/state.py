@@ -258,7 +258,13 @@ def _output_fields(doc: Document, errors: list[StateError]) -> tuple[dict[str, V
         where = ("settings", "RtmpPushSettings", "StreamName")
         errors.append(doc.error(f"{'.'.join(where)}: {HOW_TO_REFERENCE}", *where))
         settings["RtmpPushSettings"] = {k: v for k, v in rtmp.items() if k != "StreamName"}
-    fields.update(flatten(settings))
+    flat = flatten(settings)
+    if "RtmpPushSettings.StreamName" in flat:  # the dotted form of the same literal key
+        dotted = "RtmpPushSettings.StreamName"
+        where = ("settings", dotted) if dotted in settings else ("settings",)
+        errors.append(doc.error(f"settings.{dotted}: {HOW_TO_REFERENCE}", *where))
+        del flat[dotted]
+    fields.update(flat)
     return fields, None if key_path in fields else key_path
 
 
