@@ -32,7 +32,7 @@ from botocore.exceptions import (
 
 from reconciler.aws.debuglog import remember_operation
 from reconciler.core.errors import AwsError, NotFound, ReconcilerError, Throttled
-from reconciler.core.secrets import redact, reveal_all
+from reconciler.core.secrets import redact, remember, reveal_all
 
 T = TypeVar("T")
 
@@ -84,6 +84,10 @@ class Clients:
             client.meta.events.register("before-parse", remember_operation)
             client.meta.events.register("after-call", remember_operation)
             self._clients[key] = client
+            credentials = self._session.get_credentials()  # resolved by client() already
+            for value in (credentials.secret_key, credentials.token) if credentials else ():
+                if value:
+                    remember(value)  # the redaction sink masks them too
         return self._clients[key]
 
     def _config(self) -> Config:

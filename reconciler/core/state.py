@@ -261,8 +261,8 @@ def _output_fields(doc: Document, errors: list[StateError]) -> tuple[dict[str, V
     flat = flatten(settings)
     if "RtmpPushSettings.StreamName" in flat:  # the dotted form of the same literal key
         dotted = "RtmpPushSettings.StreamName"
-        where = ("settings", dotted) if dotted in settings else ("settings",)
-        errors.append(doc.error(f"settings.{dotted}: {HOW_TO_REFERENCE}", *where))
+        at: tuple[str, ...] = ("settings", dotted) if dotted in settings else ("settings",)
+        errors.append(doc.error(f"settings.{dotted}: {HOW_TO_REFERENCE}", *at))
         del flat[dotted]
     fields.update(flat)
     return fields, None if key_path in fields else key_path
