@@ -69,12 +69,12 @@ def apply(
                 "was made (or be left out: the saved plan carries them)"
             )
         planned = recheck_saved_plan(saved, plan_file, state_dir, aws, os.environ)
-        click.echo(render.text(planned.plan), nl=False)
+        common.echo_plan_text(render.text(planned.plan))
     else:
         planned = compute_plan(
             state_dir, aws, os.environ, replace_unmanaged=frozenset(replace_unmanaged)
         )
-        click.echo(render.text(planned.plan), nl=False)
+        common.echo_plan_text(render.text(planned.plan))
         if planned.plan.has_changes and not auto_approve:
             if not common.stdin_is_terminal():
                 raise Refused("no terminal to confirm on; nothing was applied (use --auto-approve)")

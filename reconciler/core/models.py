@@ -119,6 +119,11 @@ class FlowSpec:
     protected: frozenset[str] = frozenset()
     hls_guard: HlsGuard | None = None
     protected_at: tuple[tuple[str, Location], ...] = ()  # each entry and its line
+    drift: str = "report"  # what the scheduled drift job does: report | pull-request | heal
+
+
+# What the scheduled drift job does with a flow that differs from git.
+DRIFT_MODES = ("report", "pull-request", "heal")
 
 
 @dataclass(frozen=True)

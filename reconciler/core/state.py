@@ -150,6 +150,7 @@ def _flow(doc: Document) -> FlowSpec:
             (entry, doc.at("protected", i)) for i, entry in enumerate(data.get("protected", []))
         ),
         hls_guard=HlsGuard(**data["hls_guard"]) if "hls_guard" in data else None,
+        drift=data.get("drift", "report"),
     )
 
 
