@@ -193,9 +193,36 @@ def test_usage_errors_exit_1_with_clicks_message(args):
     assert "Error:" in result.stderr and "Usage:" in result.stderr
 
 
-def test_debug_is_accepted_after_the_verb(state_dir):
-    result = run("validate", "--state", str(state_dir), "--debug")
-    assert result.exit_code == 0, result.output
+def test_debug_is_accepted_after_the_verb(state_dir, flow_arn):
+    quiet = run("plan", "--state", str(state_dir))
+    assert quiet.exit_code == 0 and "DescribeFlow" not in quiet.stderr
+    after = run("plan", "--state", str(state_dir), "--debug")
+    assert after.exit_code == 0, after.output
+    assert "DescribeFlow" in after.stderr  # botocore's request log, on
+    assert run("validate", "--debug", "--state", str(state_dir)).exit_code == 0
+
+
+def test_the_demo_prints_bold_only_on_a_terminal(monkeypatch):
+    import importlib.util
+    import io
+
+    from tests.conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("demo_run", ROOT / "demo" / "run.py")
+    assert spec is not None and spec.loader is not None
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    pipe = io.StringIO()
+    monkeypatch.setattr(demo.sys, "stdout", pipe)
+    demo.say("Plan")
+    assert pipe.getvalue() == "\n── Plan\n"
+    terminal = io.StringIO()
+    terminal.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr(demo.sys, "stdout", terminal)
+    demo.say("Plan")
+    assert terminal.getvalue() == "\n\x1b[1m── Plan\x1b[0m\n"
 
 
 # --- 2. protected entries that protect nothing are warnings ------------------------

@@ -23,13 +23,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.core.models import DesiredOutput, LiveFlow, State, Struct, thaw
+from reconciler.core.models import DesiredOutput, LiveFlow, State, Struct, Value, thaw
 from reconciler.core.plandoc import plan_document
-from reconciler.core.planner import Plan
+from reconciler.core.planner import FieldChange, Plan
 from reconciler.core.secrets import Secret
 
 FORMAT = "mediaconnect-reconciler/plan"
-VERSION = 2  # 2: key versions instead of salted key fingerprints
+# 2: flows carry their status; comparable_changes (for show, --approved)
+# 3: key versions instead of salted key fingerprints; secrets keyed only with
+#    RECONCILE_PLAN_KEY
+VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,53 @@ def plan_fingerprint(plan: Plan, keyed: Keyed) -> str:
     return _sha256(changes)
 
 
+def _identity(value: Value, *, sensitive: bool, keyed: Keyed) -> Any:
+    """A field value as saved-plan JSON: sensitive values only by keyed identity."""
+    if value is None:
+        return None
+    if isinstance(value, Secret):
+        return _canonical(value, keyed)
+    if sensitive:
+        text = json.dumps(thaw(value), sort_keys=True, default=str)
+        return {"secret": keyed.digest(Secret(text))}
+    return _canonical(value, keyed)
+
+
+def _field(field: FieldChange, keyed: Keyed, key: str | None) -> dict[str, Any]:
+    after = _identity(field.after, sensitive=field.sensitive, keyed=keyed)
+    if key is not None and isinstance(field.after, Secret):
+        after = {"secret": key}  # the stream key's version (or keyed digest)
+    return {
+        "field": field.path,
+        "before": _identity(field.before, sensitive=field.sensitive, keyed=keyed),
+        "after": after,
+    }
+
+
+def comparable_changes(
+    plan: Plan, keyed: Keyed, keys: Mapping[tuple[str, str], str] | None = None
+) -> list[dict[str, Any]]:
+    """Every change with every field's before and after; secrets as keyed
+    identities, and a stream key being set as its `keys` entry (by (flow,
+    output): the `fingerprint` of `secret_entries`, a version where there is one)."""
+    keys = keys or {}
+    return [
+        {
+            "action": c.action.value,
+            "flow": c.flow,
+            "output": c.output,
+            "adopt": c.adopt,
+            "fields": [_field(f, keyed, keys.get((c.flow, c.output))) for f in c.fields],
+        }
+        for c in plan.changes
+    ]
+
+
+def key_identities(secrets: Iterable[Mapping[str, str]]) -> dict[tuple[str, str], str]:
+    """(flow, output) → fingerprint, from `secret_entries`."""
+    return {(s["flow"], s["output"]): s["fingerprint"] for s in secrets}
+
+
 def secret_entries(
     state: State,
     desired: Iterable[DesiredOutput],
@@ -146,6 +196,7 @@ def document(
                 "name": f.spec.name,
                 "region": f.live.region,
                 "arn": f.live.arn,
+                "status": f.live.status,
                 "fingerprint": flow_fingerprint(f.live, keyed),
             }
             for f in plan.flows
@@ -154,6 +205,7 @@ def document(
         # Unmanaged outputs the plan was allowed to replace: apply plans with the same.
         "replace_unmanaged": sorted(replace_unmanaged),
         "secrets": secrets,
+        "comparable_changes": comparable_changes(plan, keyed, key_identities(secrets)),
         **plan_document(plan),
     }
 
