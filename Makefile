@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test docs browser bench clean requirements
+.PHONY: demo test docs browser bench fuzz clean requirements
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ requirements: $(STAMP)
 	cd .github && CUSTOM_COMPILE_COMMAND="make requirements" ../$(BIN)/pip-compile --quiet \
 		--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
 		--no-emit-find-links --output-file requirements.txt ../pyproject.toml requirements.in
+
+# Seeded state-file fuzzer: FUZZ_CASES (default 1000) mutated copies of state/,
+# each through validate and plan against the sandbox (tests/fuzzing.py).
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzzing
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
