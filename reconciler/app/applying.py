@@ -7,7 +7,7 @@ No printing: progress goes to the callbacks the caller gives.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -51,10 +51,12 @@ def apply(
     plan_file: Path | None = None,
     report_file: Path | None = None,
     on_result: Callable[[Result], None] = lambda r: None,
+    audit: Mapping[str, Any] | None = None,
 ) -> Applied:
     """Make the plan's calls, check the HLS path and write the report.
 
-    The report is written even when the HLS path cannot be read afterwards.
+    The report is written even when the HLS path cannot be read afterwards;
+    `audit` adds sections to it (e.g. what the guardrails let through).
     """
     started = now()
     report = executor.apply(planned.plan, aws.mediaconnect, on_result=on_result)
@@ -72,6 +74,7 @@ def apply(
             state_dir=state_dir,
             started=started,
             plan_file=plan_file,
+            audit=audit,
         )
     return Applied(report, hls, hls_error)
 
@@ -104,6 +107,7 @@ def write_report(
     state_dir: Path,
     started: str,
     plan_file: Path | None,
+    audit: Mapping[str, Any] | None = None,
 ) -> None:
     """The audit report of one apply: who, when, from which commit, which plan,
     every AWS call with its result, and each change's outcome. No secrets."""
@@ -144,5 +148,6 @@ def write_report(
             for c in hls
         ],
         "calls": [asdict(call) for call in aws.clients.journal],
+        **(audit or {}),
     }
     write_json(path, document)

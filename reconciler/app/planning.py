@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from reconciler.app import clock
 from reconciler.app.resolver import Resolver, desired_outputs
 from reconciler.aws import Aws
 from reconciler.aws.mediaconnect import MediaConnect
@@ -45,7 +46,7 @@ def compute_plan(state_dir: Path, aws: Aws, environ: Mapping[str, str]) -> Plann
     desired = desired_outputs(state, Resolver(environ, aws.secrets))
     observed = {name: observe_flow(spec, aws) for name, spec in state.flows.items()}
     result = planner.plan(state.flows.values(), desired, observed)
-    return Planned(result, state, desired)
+    return Planned(replace(result, as_of=clock.now()), state, desired)
 
 
 def observe_flow(spec: FlowSpec, aws: Aws) -> LiveFlow:

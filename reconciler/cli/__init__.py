@@ -15,6 +15,7 @@ from reconciler.app import logs
 from reconciler.cli.apply import apply
 from reconciler.cli.drift import drift
 from reconciler.cli.edits import add, disable, enable, rm
+from reconciler.cli.freeze import freeze
 from reconciler.cli.iam import iam_policy
 from reconciler.cli.importing import import_destinations
 from reconciler.cli.plan import plan
@@ -44,5 +45,6 @@ for command in (
     rm,
     import_destinations,
     iam_policy,
+    freeze,
 ):
     main.add_command(command)

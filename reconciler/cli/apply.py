@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.app import applying
+from reconciler.app import applying, clock, guardrails
 from reconciler.app.planning import compute_plan
 from reconciler.app.saved import load_saved_plan, recheck_saved_plan
 from reconciler.aws import Aws
@@ -28,6 +28,17 @@ from reconciler.render import plan as render
     help="Write a JSON audit report: caller, time, commit, plan fingerprint, every AWS call.",
 )
 @click.option("--sync-table", metavar="TABLE", help="Write output ARNs back to this legacy table.")
+@click.option(
+    "--allow-removals",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Let the mass-removal guard pass a plan removing or replacing up to N outputs.",
+)
+@click.option(
+    "--break-glass",
+    metavar="REASON",
+    help="Apply inside a change freeze; the reason and who you are go into the report.",
+)
 @handle_errors
 def apply(
     plan_file: Path | None,
@@ -35,6 +46,8 @@ def apply(
     auto_approve: bool,
     report_file: Path | None,
     sync_table: str | None,
+    allow_removals: int | None,
+    break_glass: str | None,
 ) -> int:
     """Make exactly the planned calls.
 
@@ -47,9 +60,15 @@ def apply(
         saved = load_saved_plan(plan_file)
         planned = recheck_saved_plan(saved, plan_file, state_dir, aws, os.environ)
         click.echo(render.text(planned.plan), nl=False)
+        cleared = guardrails.check(
+            planned, aws, now=clock.now(), allow_removals=allow_removals, break_glass=break_glass
+        )
     else:
         planned = compute_plan(state_dir, aws, os.environ)
         click.echo(render.text(planned.plan), nl=False)
+        cleared = guardrails.check(
+            planned, aws, now=clock.now(), allow_removals=allow_removals, break_glass=break_glass
+        )
         if planned.plan.has_changes and not auto_approve:
             if not common.stdin_is_terminal():
                 raise Refused("no terminal to confirm on; nothing was applied (use --auto-approve)")
@@ -64,6 +83,7 @@ def apply(
         plan_file=plan_file,
         report_file=report_file,
         on_result=lambda r: click.echo(render.result_line(r)),
+        audit={"guardrails": cleared.as_dict()},
     )
     if planned.plan.changes:
         click.echo(render.apply_text(applied.report), nl=False)

@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from reconciler.core.errors import Location
+from reconciler.core.freeze import FreezeWindow
+from reconciler.core.notify import NotifyTarget
 from reconciler.core.secrets import Secret, SecretRef
+
+# The mass-removal guard's limit when a flow file does not set `max_removals`.
+DEFAULT_MAX_REMOVALS = 3
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,9 @@ class FlowSpec:
     prune: bool = False
     protected: frozenset[str] = frozenset()
     hls_guard: HlsGuard | None = None
+    max_removals: int = DEFAULT_MAX_REMOVALS
+    freeze: tuple[FreezeWindow, ...] = ()
+    notify: tuple[NotifyTarget, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from reconciler.core.errors import ReconcilerError
@@ -93,6 +94,7 @@ class FlowPlan:
 @dataclass(frozen=True)
 class Plan:
     flows: tuple[FlowPlan, ...]
+    as_of: datetime | None = None  # when it was made (UTC): freeze windows are shown as of then
 
     @property
     def changes(self) -> tuple[OutputChange, ...]:

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.core.errors import Location, StateError, StateErrors
+from reconciler.core.freeze import windows
 from reconciler.core.models import (
+    DEFAULT_MAX_REMOVALS,
     DestinationSpec,
     Fields,
     FlowSpec,
@@ -26,6 +28,7 @@ from reconciler.core.models import (
     flatten,
     freeze,
 )
+from reconciler.core.notify import EVENTS, NotifyTarget, expand
 from reconciler.core.outputs import (
     IMPLICIT_DEFAULTS,
     KEY_PATHS,
@@ -56,7 +59,7 @@ def load_state(root: Path) -> State:
     digest = hashlib.sha256()
     flows: dict[str, FlowSpec] = {}
     for doc in _documents(root, "flows", "flow", errors, digest):
-        flow = _flow(doc)
+        flow = _flow(doc, errors)
         if flow.name in flows:
             errors.append(
                 doc.error(
@@ -129,8 +132,11 @@ def _documents(
         yield doc
 
 
-def _flow(doc: Document) -> FlowSpec:
+def _flow(doc: Document, errors: list[StateError]) -> FlowSpec:
+    """The typed flow; problems with its freeze windows are appended to `errors`."""
     data = doc.data
+    freeze, problems = windows(doc)
+    errors += problems
     return FlowSpec(
         name=data["name"],
         region=data["region"],
@@ -139,6 +145,16 @@ def _flow(doc: Document) -> FlowSpec:
         prune=data.get("prune", False),
         protected=frozenset(data.get("protected", [])),
         hls_guard=HlsGuard(**data["hls_guard"]) if "hls_guard" in data else None,
+        max_removals=data.get("max_removals", DEFAULT_MAX_REMOVALS),
+        freeze=freeze,
+        notify=tuple(
+            NotifyTarget(
+                url if isinstance(url := entry["url"], str) else secret_ref(url),
+                expand(entry.get("events", EVENTS)),
+                doc.at("notify", index, "url"),
+            )
+            for index, entry in enumerate(data.get("notify", []))
+        ),
     )
 
 

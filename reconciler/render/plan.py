@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Iterable
 
+from reconciler.core.guards import warnings
 from reconciler.core.hlsguard import HlsCheck
 from reconciler.core.models import HlsView, Struct, Value
 from reconciler.core.plandoc import plan_document
@@ -109,7 +110,9 @@ def hls_checks(checks: Iterable[HlsCheck]) -> str:
 
 
 def text(plan: Plan) -> str:
-    lines: list[str] = []
+    lines: list[str] = [f"!! {w}" for w in warnings(plan)]
+    if lines:
+        lines.append("")
     for flow in plan.flows:
         lines.append(f"Flow {flow.spec.name} ({flow.live.region}, {flow.live.status})")
         if flow.live.hls is not None:
@@ -229,7 +232,8 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     """The plan for a pull request comment, an issue or a job summary: a one-line
     summary, then one collapsible section per flow. A plan longer than `limit`
     bytes is cut between two changes, with a note saying how many are left out."""
-    head = [f"**{_md(summary_line(plan))}**", ""]
+    head = [line for w in warnings(plan) for line in (f"> **⚠️ {_md(w)}**", "")]
+    head += [f"**{_md(summary_line(plan))}**", ""]
     full = "\n".join(head + [line for f in plan.flows for line in _md_flow(f, sys.maxsize)[0]])
     if len(full.encode()) <= limit:
         return full
