@@ -130,7 +130,9 @@ def test_an_allowed_action_goes_through_the_window(
 def test_plan_says_when_the_window_ends_or_next_opens(state_dir, frozen_state, set_clock):
     set_clock(DURING_SHOW)
     inside = run("plan", "--state", str(state_dir)).stdout.splitlines()[0]
-    assert inside.startswith(f"!! CHANGE FREEZE: flow {FLOW_NAME} is frozen until 2026-11-28 23:00 UTC")
+    assert inside.startswith(
+        f"!! CHANGE FREEZE: flow {FLOW_NAME} is frozen until 2026-11-28 23:00 UTC"
+    )
     set_clock(BEFORE_SHOW)
     before = run("plan", "--state", str(state_dir), "--format", "markdown").stdout.splitlines()[0]
     assert "Next change freeze on flow" in before
@@ -163,6 +165,8 @@ def test_freeze_status_lists_windows_per_flow(state_dir, frozen_state, set_clock
     )
     assert "OPEN NOW, until 2026-11-28 23:00 UTC" in result.stdout
     set_clock(BEFORE_SHOW)
-    document = json.loads(run("freeze", "status", "--state", str(state_dir), "--format", "json").stdout)
+    document = json.loads(
+        run("freeze", "status", "--state", str(state_dir), "--format", "json").stdout
+    )
     (window,) = document["flows"][0]["windows"]
     assert (window["state"], window["start"]) == ("upcoming", "2026-11-28T18:00:00+00:00")
