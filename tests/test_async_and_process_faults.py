@@ -5,6 +5,8 @@ use real processes against the sandbox server on 127.0.0.1."""
 from __future__ import annotations
 
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
@@ -167,17 +169,41 @@ def test_apply_killed_between_calls_converges_on_the_next_run(server, state_dir,
     )
 
 
-def test_two_applies_at_once_end_equal_to_git(server, state_dir, tmp_path):
+def paused_apply(env, state_dir: Path) -> tuple[subprocess.Popen, int]:
+    """An apply that has planned and now waits at its confirmation prompt (its
+    stdin is a terminal), so a test decides exactly when its writes begin."""
+    controller, terminal = pty.openpty()
+    process = reconcile(env, "apply", "--state", str(state_dir), stdin=terminal)
+    os.close(terminal)
+    seen, deadline = "", time.monotonic() + TIMEOUT
+    assert process.stdout is not None
+    while "Apply these changes?" not in seen:
+        assert time.monotonic() < deadline and process.poll() is None, seen
+        ready, _, _ = select.select([process.stdout], [], [], 1)
+        if ready:
+            seen += os.read(process.stdout.fileno(), 4096).decode()
+    return process, controller
+
+
+def test_an_apply_overtaken_by_another_still_ends_equal_to_git(server, state_dir, tmp_path):
+    """Two applies of one change: the first has planned, the second plans and
+    applies everything, then the first carries out its now stale plan. It must
+    neither fail, duplicate nor lose an output: every call it makes either finds
+    the work done or does it. Deterministic: the first waits at its prompt."""
     endpoint, client, arn = server
     env = environment(endpoint, tmp_path)
-    for round_ in range(2):  # first: 4 adds racing; then: remove, updates and an add racing
+    for round_ in range(2):  # first: 4 adds; then: a remove, two updates and an add
         if round_:
             edit(state_dir)
-        racers = [
-            reconcile(env, "apply", "--state", str(state_dir), "--auto-approve") for _ in range(2)
-        ]
-        outputs = [r.communicate(timeout=TIMEOUT)[0] for r in racers]
-        assert all(r.returncode == 0 for r in racers), outputs
+        first, controller = paused_apply(env, state_dir)
+        second = reconcile(env, "apply", "--state", str(state_dir), "--auto-approve")
+        out, _ = second.communicate(timeout=TIMEOUT)
+        assert second.returncode == 0, out
+        os.write(controller, b"y\n")
+        rest, _ = first.communicate(timeout=TIMEOUT)
+        os.close(controller)
+        assert first.returncode == 0, rest
+        assert "Apply complete" in rest
     assert_flow_equals_git(
         env, state_dir, client, arn, {"youtube-main", "restream", "linkedin", "twitch"}
     )

@@ -138,18 +138,78 @@ def test_unreadable_hls_path_is_a_clear_error(guarded_state):
     )
 
 
+HLS_SERVICES = ("medialive", "mediapackage")
+CALLS = ("call", "pages")
+
+
+def hls_operations(source: str) -> list[tuple[str, object]]:
+    """(service, operation) of every `.call(...)`/`.pages(...)` in `source` whose
+    service is MediaLive or MediaPackage, or cannot be told (then "?"). Names
+    bound to a string at module level (`SERVICE = "medialive"`) are resolved."""
+    tree = ast.parse(source)
+    constants = {
+        target.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        for target in node.targets
+        if isinstance(target, ast.Name) and isinstance(node.value.value, str)
+    }
+
+    def value(node: ast.expr) -> object:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            return constants.get(node.id, "?")
+        return "?"
+
+    found = []
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in CALLS
+            and len(node.args) >= 3
+        ):
+            continue
+        service, operation = value(node.args[0]), value(node.args[2])
+        if service in HLS_SERVICES or service == "?":
+            found.append((str(service), operation))
+    return found
+
+
+def hls_writes(source: str) -> list[tuple[str, object]]:
+    """The MediaLive/MediaPackage calls in `source` that are not plain reads."""
+    return [
+        (service, operation)
+        for service, operation in hls_operations(source)
+        if service == "?"
+        or not (isinstance(operation, str) and operation.startswith(("Describe", "List")))
+    ]
+
+
+def package_sources() -> dict[Path, str]:
+    package = Path(reconciler.__file__).parent
+    return {p: p.read_text() for p in package.rglob("*.py") if "sandbox" not in p.parts}
+
+
 def test_the_adapter_names_no_hls_write_operation():
     """Every MediaLive/MediaPackage operation named anywhere in the package is a read."""
-    package = Path(reconciler.__file__).parent
-    for path in package.rglob("*.py"):
-        if "sandbox" in path.parts:
-            continue
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and len(node.args) >= 3:
-                service, operation = node.args[0], node.args[2]
-                if isinstance(service, ast.Constant) and service.value in (
-                    "medialive",
-                    "mediapackage",
-                ):
-                    assert isinstance(operation, ast.Constant), path
-                    assert operation.value.startswith(("Describe", "List")), (path, operation.value)
+    reads = []
+    for path, source in package_sources().items():
+        assert hls_writes(source) == [], path
+        reads += hls_operations(source)
+    assert ("medialive", "DescribeChannel") in reads  # the check sees the real adapter
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [
+        'SERVICE = "medialive"\nclients.call(SERVICE, region, "DeleteChannel", ChannelId=c)\n',
+        'clients.call("mediapackage", region, "DeleteOriginEndpoint", Id=i)\n',
+        'OPERATION = "UpdateChannel"\nclients.call("medialive", region, OPERATION)\n',
+        "clients.call(service_of(x), region, 'DescribeFlow')\n",
+    ],
+)
+def test_the_check_catches_a_planted_write(planted):
+    source = package_sources()[Path(reconciler.__file__).parent / "aws" / "medialive.py"]
+    assert hls_writes(source + "\n" + planted)

@@ -887,10 +887,10 @@ def test_the_run_fails_when_the_policy_misses_an_action_the_tool_called(tmp_path
     assert "  mediaconnect:DescribeFlow\n" in result.stdout
 
 
-def test_the_readme_commands_for_the_two_roles_work_on_the_example_state():
+def test_the_documented_commands_for_the_two_roles_work_on_the_example_state():
     commands = [
         line.split(">")[0].split()[1:]
-        for line in (ROOT / "README.md").read_text().splitlines()
+        for line in (ROOT / "docs" / "github.md").read_text().splitlines()
         if line.startswith("reconcile iam-policy --state state")
     ]
     assert [c[c.index("--for") + 1] for c in commands] == ["plan", "apply"]

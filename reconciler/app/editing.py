@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +28,8 @@ from ruamel.yaml.comments import CommentedMap
 from reconciler.core.errors import ReconcilerError, StateErrors
 from reconciler.core.schema import schema
 from reconciler.core.state import load_state
-from reconciler.core.yamlfile import load_document, readable_documents
+from reconciler.core.yamlfile import document_text, load_document, readable_documents
 
-SCHEMA_LINE = "# yaml-language-server: $schema=../../schemas/destination.schema.json"
 # A new destination's name becomes its file name: checked before anything is written.
 NAME_PATTERN: str = schema("destination").schema["properties"]["name"]["pattern"]  # type: ignore[index]
 
@@ -150,14 +148,14 @@ def add(
         raise EditError(f"{path}: file already exists; choose another name")
     if not (state_dir / "destinations").is_dir():
         raise EditError(f"{state_dir / 'destinations'}: directory not found")
-    document = CommentedMap(name=name, flow=flow, url=url)
-    document["stream_key"] = _flow_map(ssm=stream_key_ssm)
+    document: dict[str, Any] = {"name": name, "flow": flow, "url": url}
+    document["stream_key"] = {"ssm": stream_key_ssm}
     document["enabled"] = enabled
     if description is not None:
         document["description"] = description
     if platform is not None:
         document["platform"] = platform
-    _write_validated(state_dir, path, f"{SCHEMA_LINE}\n{_dump(document)}".encode())
+    _write_validated(state_dir, path, document_text(document, "destination").encode())
     state = "" if enabled else ", disabled"
     return Edit(path, f"{path}: created destination {name} on flow {flow}{state}")
 
@@ -238,17 +236,3 @@ def _check_only_enabled_changed(path: Path, before: str, after: str, enabled: bo
     old, new = yaml.safe_load(before), yaml.safe_load(after)
     if new != {**old, "enabled": enabled}:
         raise EditError(f"{path}: could not edit `enabled` safely; edit it by hand")
-
-
-def _flow_map(**items: str) -> CommentedMap:
-    mapping = CommentedMap(**items)
-    mapping.fa.set_flow_style()
-    return mapping
-
-
-def _dump(document: Any) -> str:
-    emitter = YAML(typ="rt")
-    emitter.width = 4096  # never fold a long description or URL onto two lines
-    stream = StringIO()
-    emitter.dump(document, stream)
-    return stream.getvalue()

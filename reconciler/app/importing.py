@@ -35,11 +35,10 @@ from reconciler.core.importer import (
     from_medialive,
     from_table_rows,
     output_name,
-    yaml_text,
 )
 from reconciler.core.models import FlowSpec
 from reconciler.core.state import load_state
-from reconciler.core.yamlfile import load_document, readable_documents
+from reconciler.core.yamlfile import document_text, load_document, readable_documents
 
 
 @dataclass(frozen=True)
@@ -142,7 +141,7 @@ def _target(flow: str, region: str | None, state_dir: Path) -> Target:
     file = state_dir / "flows" / f"{name}.yaml"
     if file.exists():
         raise ReconcilerError(f"{file}: exists but does not declare flow {name!r}")
-    text = yaml_text(flow_document(name, region, arn), "flow")
+    text = document_text(flow_document(name, region, arn), "flow")
     return Target(name, region, arn, file, text, exists=False)
 
 
@@ -179,7 +178,7 @@ def _import(
     texts: dict[str, str] = {}
     for candidate in candidates:
         file = folder / f"{candidate.name}.yaml"
-        text = yaml_text(candidate.document, "destination")
+        text = document_text(candidate.document, "destination")
         other = declared.get((target.name, candidate.name))
         if other is not None and other != file:
             skipped.append(_skip(candidate, f"already declared in {other}"))

@@ -20,7 +20,6 @@ from typing import Any, Protocol
 
 from reconciler.aws.dynamodb import Item
 from reconciler.core.errors import AwsError, ReconcilerError, StateError
-from reconciler.core.importer import plain
 from reconciler.core.results import ApplyReport, Outcome
 from reconciler.core.yamlfile import load_document
 
@@ -84,7 +83,7 @@ def _metadata(file: Path) -> Mapping[str, Any]:
 def match(applied: Applied, rows: Sequence[Item]) -> Item | str:
     """The row `applied` belongs to, or why there is none (purely computational)."""
     if applied.destination_id is not None:
-        found = [r for r in rows if plain(r.values.get("destination_id")) == applied.destination_id]
+        found = [r for r in rows if r.values.get("destination_id") == applied.destination_id]
         what = f"destination_id {applied.destination_id!r}"
     else:
         found = [r for r in rows if r.values.get("name") in applied.names]
@@ -145,7 +144,7 @@ def _write(
     stamp: str,
 ) -> SyncLine:
     key = {name: row.raw[name] for name in key_names}
-    shown = ", ".join(f"{k}={plain(row.values[k])}" for k in key_names)
+    shown = ", ".join(f"{k}={row.values[k]}" for k in key_names)
     attributes = {
         "mediaconnect_output_arn": output.arn,
         "output_type": OUTPUT_TYPE,

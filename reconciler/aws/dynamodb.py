@@ -20,8 +20,8 @@ SERVICE = "dynamodb"
 
 @dataclass(frozen=True)
 class Item:
-    """One row: `values` in Python types (str, Decimal, bytes, bool, None, list,
-    dict, frozenset), `raw` as DynamoDB sent it (typed, for addressing the row)."""
+    """One row: `values` in YAML's own types (see `plain`), `raw` as DynamoDB sent
+    it (typed, for addressing the row)."""
 
     values: Mapping[str, Any]
     raw: Mapping[str, Any]
@@ -41,7 +41,7 @@ class DynamoDb:
         """Every row of `table` (Scan, all pages, eventually consistent)."""
         pages = self._clients.pages(SERVICE, region, "Scan", TableName=table)
         return [
-            Item({k: decode(v) for k, v in raw.items()}, raw)
+            Item({k: plain(decode(v)) for k, v in raw.items()}, raw)
             for page in pages
             for raw in page.get("Items", [])
         ]
@@ -101,3 +101,23 @@ def decode(value: Mapping[str, Any]) -> Any:
         case "M":
             return {k: decode(v) for k, v in data.items()}
     raise ValueError(f"unknown DynamoDB attribute type {kind!r}")
+
+
+def plain(value: Any) -> Any:
+    """A DynamoDB value in YAML's own types, faithfully: integral numbers as int,
+    others as float when that is exact and as a decimal string when not; sets
+    as sorted lists; binary as bytes (YAML !!binary)."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return int(value)
+        as_float = float(value)
+        return as_float if Decimal(repr(as_float)) == value else str(value)
+    if isinstance(value, set | frozenset):
+        return sorted((plain(v) for v in value), key=lambda v: (str(type(v)), v))
+    if isinstance(value, bytearray):
+        return bytes(value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value

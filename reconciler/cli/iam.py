@@ -15,7 +15,7 @@ import click
 from reconciler.app.planning import validate_state
 from reconciler.cli.common import EXIT_OK, handle_errors, state_option
 from reconciler.core import iam
-from reconciler.core.importer import DEFAULT_KEY_PREFIX
+from reconciler.core.secrets import DEFAULT_KEY_PREFIX
 
 # IAM's size limit for a managed policy, counted without whitespace.
 MANAGED_POLICY_LIMIT = 6144

@@ -10,7 +10,7 @@ import click
 from reconciler.app.importing import import_destinations as import_destinations_from
 from reconciler.aws import Aws
 from reconciler.cli.common import EXIT_OK, handle_errors, state_option
-from reconciler.core.importer import DEFAULT_KEY_PREFIX
+from reconciler.core.secrets import DEFAULT_KEY_PREFIX
 
 
 @click.command("import")

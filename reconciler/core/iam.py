@@ -68,9 +68,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.core.errors import ReconcilerError
-from reconciler.core.importer import DEFAULT_KEY_PREFIX, key_parameter
 from reconciler.core.models import FlowSpec, State, Struct
-from reconciler.core.secrets import SecretsManagerRef, SsmRef
+from reconciler.core.secrets import DEFAULT_KEY_PREFIX, SecretsManagerRef, SsmRef, key_parameter
 
 VERSION = "2012-10-17"
 PURPOSES = ("plan", "apply", "operate", "migrate")

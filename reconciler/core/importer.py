@@ -20,20 +20,12 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-import yaml
-
-from reconciler.core.models import Fields, LiveOutput, Value, freeze, unflatten
-from reconciler.core.outputs import KEY_PATHS, TLS_PUBLIC, UrlError, parse_url
-from reconciler.core.secrets import Secret, SsmRef
+from reconciler.core.models import Fields, LiveOutput, Value, unflatten
+from reconciler.core.outputs import KEY_PATHS, UrlError, parse_url, url_of
+from reconciler.core.secrets import Secret, SsmRef, key_parameter
 
 # The field a protocol's stream key fills, as `stream_key` in a file sets it: for
 # an srt-caller output its StreamId, which SRT ingest usually uses for the key.
-
-SCHEMA_LINE = "# yaml-language-server: $schema=../../schemas/{kind}.schema.json\n"
-
-# Where `--store-keys` puts keys unless told otherwise:
-# /streaming/FLOW/OUTPUT/stream-key (the form `validate` suggests, per flow).
-DEFAULT_KEY_PREFIX = "/streaming"
 
 # The destination schema's `name` pattern (tests check they agree).
 OUTPUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
@@ -41,7 +33,6 @@ OUTPUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 # Attribute names that look like credentials: never copied into a file.
 CREDENTIAL_NAME = re.compile(r"key|password|passphrase|secret|token", re.I)
 
-_URL_SAFE = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@-]+$")
 _MISSING = object()
 
 
@@ -67,11 +58,6 @@ class Skipped:
 Converted = Candidate | Skipped
 
 
-def key_parameter(prefix: str, flow: str, output: str) -> str:
-    """The SSM parameter name for an output's stream key: PREFIX/FLOW/OUTPUT/stream-key."""
-    return f"/{prefix.strip('/')}/{flow}/{output}/stream-key".replace("//", "/")
-
-
 def output_name(name: str) -> str | None:
     """`name` if it is a valid output name, else a slug of it (None if nothing is left)."""
     if OUTPUT_NAME.match(name):
@@ -87,56 +73,6 @@ def flow_document(name: str, region: str, arn: str | None = None) -> dict[str, A
     if arn:
         document["arn"] = arn
     return {**document, "prune": False, "protected": []}
-
-
-class _Dumper(yaml.SafeDumper):
-    """PyYAML's safe dumper, which knows no Secret: a key cannot slip into a file."""
-
-
-class _Inline(dict[str, Any]):
-    """A mapping written on one line, like `stream_key: {ssm: /path}`."""
-
-
-_Dumper.add_representer(
-    _Inline, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, True)
-)
-
-
-def yaml_text(document: Mapping[str, Any], kind: str) -> str:
-    """The file text: the schema line, then the document in block style."""
-    data = {k: _Inline(v) if k == "stream_key" else v for k, v in document.items()}
-    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-    return SCHEMA_LINE.format(kind=kind) + body
-
-
-# --- URLs: the inverse of outputs.parse_url ---------------------------------------
-
-
-def url_of(fields: Fields) -> str | None:
-    """The destination URL that `parse_url` turns back into these fields' protocol,
-    host, port, application (and SRT latency or Zixi stream ID), or None where a
-    URL cannot say them. Fields a URL does not carry are the caller's to keep."""
-    protocol, host, port = fields.get("Protocol"), fields.get("Destination"), fields.get("Port")
-    if not isinstance(host, str) or not host or isinstance(port, bool) or not isinstance(port, int):
-        return None
-    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    if protocol == "rtmp-push":
-        app = fields.get("RtmpPushSettings.ApplicationName")
-        if not isinstance(app, str) or not app.strip("/"):
-            return None
-        tls = fields.get("RtmpPushSettings.TlsEncryption") == freeze(TLS_PUBLIC)
-        return f"{'rtmps' if tls else 'rtmp'}://{where}/{app}"
-    if protocol == "srt-caller":
-        latency = fields.get("MinLatency")
-        query = f"?latency={latency}" if type(latency) is int and latency >= 0 else ""
-        return f"srt://{where}{query}"
-    if protocol == "zixi-push":
-        stream_id = fields.get("StreamId")
-        text = stream_id.reveal() if isinstance(stream_id, Secret) else stream_id
-        return f"zixi://{where}/{text}" if isinstance(text, str) and _URL_SAFE.match(text) else None
-    if protocol in ("rist", "rtp", "udp"):
-        return f"{protocol}://{where}"
-    return None
 
 
 def _target(fields: Fields) -> dict[str, Any]:
@@ -328,7 +264,7 @@ def from_table_rows(rows: Iterable[Mapping[str, Any]], *, flow: str) -> list[Con
 
 def _row(row: Mapping[str, Any], *, flow: str, taken: Mapping[str, str]) -> Converted:
     ident = row.get("destination_id")
-    source = f"row destination_id={plain(ident)}" if ident is not None else "row without id"
+    source = f"row destination_id={ident}" if ident is not None else "row without id"
     raw_name = row.get("name")
     if not isinstance(raw_name, str) or not raw_name.strip():
         return Skipped("", source, "no name")
@@ -365,7 +301,7 @@ def _row(row: Mapping[str, Any], *, flow: str, taken: Mapping[str, str]) -> Conv
         if CREDENTIAL_NAME.search(attribute) and not attribute.endswith(("_param", "_arn")):
             notes.append(f"attribute {attribute!r} not copied: it looks like a credential")
         else:
-            metadata[attribute] = plain(value)
+            metadata[attribute] = value
     if metadata:  # destination_id first: it is what `apply --sync-table` matches on
         document["metadata"] = dict(
             sorted(metadata.items(), key=lambda a: a[0] != "destination_id")
@@ -381,23 +317,3 @@ def _flag(value: Any) -> bool | None:
     if isinstance(value, Decimal | int) and value in (0, 1):
         return bool(value)
     return None
-
-
-def plain(value: Any) -> Any:
-    """A DynamoDB value in YAML's own types, faithfully: integral numbers as int,
-    others as float when that is exact and as a decimal string when not; sets
-    as sorted lists; binary as bytes (YAML !!binary)."""
-    if isinstance(value, Decimal):
-        if value == value.to_integral_value():
-            return int(value)
-        as_float = float(value)
-        return as_float if Decimal(repr(as_float)) == value else str(value)
-    if isinstance(value, set | frozenset):
-        return sorted((plain(v) for v in value), key=lambda v: (str(type(v)), v))
-    if isinstance(value, bytearray):
-        return bytes(value)
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value

@@ -200,6 +200,36 @@ def parse_url(url: str) -> UrlOutput:
     return UrlOutput(fields, None)
 
 
+_URL_SAFE = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@-]+$")
+
+
+def url_of(fields: Fields) -> str | None:
+    """The destination URL that `parse_url` turns back into these fields' protocol,
+    host, port, application (and SRT latency or Zixi stream ID), or None where a
+    URL cannot say them. Fields a URL does not carry are the caller's to keep."""
+    protocol, host, port = fields.get("Protocol"), fields.get("Destination"), fields.get("Port")
+    if not isinstance(host, str) or not host or isinstance(port, bool) or not isinstance(port, int):
+        return None
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    if protocol == "rtmp-push":
+        app = fields.get("RtmpPushSettings.ApplicationName")
+        if not isinstance(app, str) or not app.strip("/"):
+            return None
+        tls = fields.get("RtmpPushSettings.TlsEncryption") == freeze(TLS_PUBLIC)
+        return f"{'rtmps' if tls else 'rtmp'}://{where}/{app}"
+    if protocol == "srt-caller":
+        latency = fields.get("MinLatency")
+        query = f"?latency={latency}" if type(latency) is int and latency >= 0 else ""
+        return f"srt://{where}{query}"
+    if protocol == "zixi-push":
+        stream_id = fields.get("StreamId")
+        text = stream_id.reveal() if isinstance(stream_id, Secret) else stream_id
+        return f"zixi://{where}/{text}" if isinstance(text, str) and _URL_SAFE.match(text) else None
+    if protocol in ("rist", "rtp", "udp"):
+        return f"{protocol}://{where}"
+    return None
+
+
 def live_fields(output: Mapping[str, Any]) -> dict[str, Value]:
     """The request-vocabulary essence of a DescribeFlow `Output`.
 

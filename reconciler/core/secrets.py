@@ -16,6 +16,10 @@ from typing import Any, NoReturn
 
 REDACTED = "(sensitive)"
 
+# Where `--store-keys` puts keys unless told otherwise:
+# /streaming/FLOW/OUTPUT/stream-key (the form `validate` suggests, per flow).
+DEFAULT_KEY_PREFIX = "/streaming"
+
 
 # Every secret value this process has seen, so that log output and error
 # messages can be scrubbed of them whatever their route (see `scrub`).
@@ -145,3 +149,8 @@ def secret_ref(value: Mapping[str, str]) -> SecretRef:
     if "ssm" in value:
         return SsmRef(value["ssm"])
     return SecretsManagerRef(value["secretsmanager"], value.get("key"))
+
+
+def key_parameter(prefix: str, flow: str, output: str) -> str:
+    """The SSM parameter name for an output's stream key: PREFIX/FLOW/OUTPUT/stream-key."""
+    return f"/{prefix.strip('/')}/{flow}/{output}/stream-key".replace("//", "/")

@@ -18,6 +18,9 @@ from reconciler.core.errors import Location, StateError
 # The state's two folders, in the order they are read.
 FOLDERS = ("flows", "destinations")
 
+# The first line of every file the tool writes: editors then check it as it is typed.
+SCHEMA_LINE = "# yaml-language-server: $schema=../../schemas/{kind}.schema.json\n"
+
 
 def state_files(folder: Path) -> list[Path]:
     """The YAML files of one state folder, sorted: the one definition of which
@@ -108,3 +111,27 @@ def readable_documents(folder: Path) -> Iterator[tuple[Path, Any]]:
             yield path, load_document(path).data
         except StateError:
             continue
+
+
+# --- writing new files -------------------------------------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, which knows no Secret: a key cannot slip into a file."""
+
+
+class _Inline(dict[str, Any]):
+    """A mapping written on one line, like `stream_key: {ssm: /path}`."""
+
+
+_Dumper.add_representer(
+    _Inline, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, True)
+)
+
+
+def document_text(document: Mapping[str, Any], kind: str) -> str:
+    """A new state file's text: the schema line, then the document in block style
+    (the one writer of new files: import and `reconcile add` use it)."""
+    data = {k: _Inline(v) if k == "stream_key" else v for k, v in document.items()}
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return SCHEMA_LINE.format(kind=kind) + body

@@ -35,6 +35,12 @@ from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
 
 from reconciler.sandbox import rules
+from reconciler.sandbox.errors import (
+    AddFlowOutputs420Exception,
+    BadRequestException,
+    CreateFlow420Exception,
+    NotFoundException,
+)
 from reconciler.sandbox.model import service_model
 from reconciler.sandbox.stored import (
     new_output,
@@ -69,34 +75,6 @@ class SandboxSettings:
 
 
 settings = SandboxSettings()
-
-
-class BadRequestException(JsonRESTError):
-    code = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__("BadRequestException", message)
-
-
-class NotFoundException(JsonRESTError):
-    code = 404
-
-    def __init__(self, message: str) -> None:
-        super().__init__("NotFoundException", message)
-
-
-class AddFlowOutputs420Exception(JsonRESTError):
-    code = 420
-
-    def __init__(self, message: str) -> None:
-        super().__init__("AddFlowOutputs420Exception", message)
-
-
-class CreateFlow420Exception(JsonRESTError):
-    code = 420
-
-    def __init__(self, message: str) -> None:
-        super().__init__("CreateFlow420Exception", message)
 
 
 def install() -> None:
