@@ -9,19 +9,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from reconciler.app import clock
+from reconciler.app import clock, notifying
 from reconciler.app.resolver import Resolver, desired_outputs
 from reconciler.aws import Aws
 from reconciler.aws.mediaconnect import MediaConnect
 from reconciler.core import planner
-from reconciler.core.errors import AwsError, FlowNotFound, NotFound, ReconcilerError
+from reconciler.core.errors import AwsError, FlowNotFound, NotFound, ReconcilerError, StateErrors
 from reconciler.core.models import DesiredOutput, FlowSpec, LiveFlow, State
 from reconciler.core.state import load_state
 
 
 def validate_state(state_dir: Path) -> State:
-    """Offline: schema and semantic checks only. Raises StateErrors."""
-    return load_state(state_dir)
+    """Offline: schema and semantic checks, and that literal notification URLs
+    are ones Apprise can use. Raises StateErrors."""
+    state = load_state(state_dir)
+    errors = notifying.target_errors(state)
+    if errors:
+        raise StateErrors(errors)
+    return state
 
 
 @dataclass(frozen=True)

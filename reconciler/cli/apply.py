@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.app import applying, clock, guardrails
+from reconciler.app import applying, clock, guardrails, notifying
 from reconciler.app.planning import compute_plan
 from reconciler.app.saved import load_saved_plan, recheck_saved_plan
 from reconciler.aws import Aws
@@ -74,6 +74,13 @@ def apply(
                 raise Refused("no terminal to confirm on; nothing was applied (use --auto-approve)")
             if not click.confirm("Apply these changes?", default=False):
                 raise Refused("apply cancelled; nothing was applied")
+    def notify(messages: list[notifying.Message]) -> None:
+        notifying.announce(
+            planned.state, messages, environ=os.environ, stores=aws.secrets, warn=common.warn
+        )
+
+    if cleared.override is not None:
+        notify(notifying.override_messages(cleared.override.as_dict(), os.environ))
     if planned.plan.changes:
         click.echo("\nApplying:")
     applied = applying.apply(
@@ -87,6 +94,7 @@ def apply(
     )
     if planned.plan.changes:
         click.echo(render.apply_text(applied.report), nl=False)
+    notify(notifying.apply_messages(planned.state, applied.report, os.environ))
     click.echo(render.hls_checks(applied.hls), nl=False)
     if sync_table:
         applying.sync_legacy_table(sync_table, applied, aws, echo=click.echo)
