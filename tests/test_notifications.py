@@ -179,3 +179,15 @@ def test_bad_targets_are_file_and_line_errors(state_dir, block, error):
     assert result.exit_code == 1
     assert f"{FLOW_NAME}.yaml:{error}" in result.stderr
     assert "127.0.0.1" not in result.stderr  # a literal URL is never echoed
+
+
+def test_an_apply_that_cannot_even_plan_is_announced(state_dir, sandbox, stream_keys, monkeypatch):
+    add_notify(state_dir, NOTIFY)  # no flow in the sandbox: planning fails
+    with inbox() as (port, posts):
+        monkeypatch.setenv("NOTIFY_URL", f"json://127.0.0.1:{port}/hooks/{TOKEN}")
+        result = run("apply", "--state", str(state_dir), "--auto-approve")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: flow '{FLOW_NAME}' not found in us-west-2")
+    (post,) = posts
+    assert post["title"] == f"Apply FAILED: {FLOW_NAME}"
+    assert post["message"].startswith("Apply could not start; nothing was changed: flow ")

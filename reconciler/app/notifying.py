@@ -27,18 +27,20 @@ from urllib.parse import parse_qsl, urlsplit
 
 from reconciler.app.files import write_json
 from reconciler.app.resolver import Resolver, SecretStores
-from reconciler.core.errors import StateError
+from reconciler.core.errors import ReconcilerError, StateError
 from reconciler.core.models import State
 from reconciler.core.notify import NotifyTarget
 from reconciler.core.planner import Plan
 from reconciler.core.results import ApplyReport, Result
 from reconciler.core.secrets import Secret, scrub
+from reconciler.core.state import load_state
 from reconciler.render.notification import (
     Message as Message,
 )
 from reconciler.render.notification import (
     apply_message,
     drift_message,
+    failed_message,
     override_message,
     resolved_message,
 )
@@ -170,6 +172,27 @@ def apply_messages(state: State, report: ApplyReport, environ: Mapping[str, str]
         apply_message(flow, results, environ, region=state.flows[flow].region)
         for flow, results in by_flow.items()
     ]
+
+
+@contextmanager
+def announce_failure(
+    state_dir: Path, environ: Mapping[str, str], stores: SecretStores | None, warn: Warn
+) -> Iterator[None]:
+    """Around apply's planning: a ReconcilerError (AWS unreachable, a flow gone,
+    a stale saved plan) is announced as `apply.failed` to every flow's targets,
+    then raised on. Silent when the state itself is invalid: then there is no
+    telling who to tell."""
+    try:
+        yield
+    except ReconcilerError as error:
+        try:
+            state = load_state(state_dir)
+        except ReconcilerError:
+            raise error from None
+        flows = tuple(sorted(state.flows))
+        message = failed_message(flows, scrub(str(error)), environ)
+        announce(state, [message], environ=environ, stores=stores, warn=warn)
+        raise
 
 
 def override_messages(override: Mapping[str, Any], environ: Mapping[str, str]) -> list[Message]:

@@ -58,13 +58,15 @@ def apply(
     aws = Aws()
     if plan_file is not None:
         saved = load_saved_plan(plan_file)
-        planned = recheck_saved_plan(saved, plan_file, state_dir, aws, os.environ)
+        with notifying.announce_failure(state_dir, os.environ, aws.secrets, common.warn):
+            planned = recheck_saved_plan(saved, plan_file, state_dir, aws, os.environ)
         click.echo(render.text(planned.plan), nl=False)
         cleared = guardrails.check(
             planned, aws, now=clock.now(), allow_removals=allow_removals, break_glass=break_glass
         )
     else:
-        planned = compute_plan(state_dir, aws, os.environ)
+        with notifying.announce_failure(state_dir, os.environ, aws.secrets, common.warn):
+            planned = compute_plan(state_dir, aws, os.environ)
         click.echo(render.text(planned.plan), nl=False)
         cleared = guardrails.check(
             planned, aws, now=clock.now(), allow_removals=allow_removals, break_glass=break_glass
@@ -74,6 +76,7 @@ def apply(
                 raise Refused("no terminal to confirm on; nothing was applied (use --auto-approve)")
             if not click.confirm("Apply these changes?", default=False):
                 raise Refused("apply cancelled; nothing was applied")
+
     def notify(messages: list[notifying.Message]) -> None:
         notifying.announce(
             planned.state, messages, environ=os.environ, stores=aws.secrets, warn=common.warn

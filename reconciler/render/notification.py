@@ -72,6 +72,17 @@ def apply_message(
     return Message(event, (flow,), f"{TITLES[event]}: {flow}", "\n".join(lines + _footer(environ)))
 
 
+def failed_message(flows: tuple[str, ...], error: str, environ: Mapping[str, str]) -> Message:
+    """Apply stopped before making any change (it could not plan)."""
+    lines = [f"Apply could not start; nothing was changed: {error}"]
+    return Message(
+        "apply.failed",
+        flows,
+        f"Apply FAILED: {', '.join(flows)}",
+        "\n".join(lines + _footer(environ)),
+    )
+
+
 def override_message(
     flow: str,
     *,
