@@ -21,6 +21,7 @@ from reconciler.app import executor
 from reconciler.app.planning import compute_plan
 from reconciler.aws import Aws
 from reconciler.aws.clients import Clients
+from reconciler.aws.mediaconnect import FlowWait
 from reconciler.core.errors import ReconcilerError
 from reconciler.core.models import HlsGuard
 from reconciler.core.results import Outcome
@@ -30,6 +31,9 @@ from tests.faults import injected
 SEEDS = int(os.environ.get("FAULT_SEEDS", "200"))
 NAMES = [f"d{i}" for i in range(6)]
 KINDS = ("throttle", "500", "503", "drop")
+NO_WAIT = FlowWait(delay=0.001)  # the sandbox settles at once
+# Hand-made outputs may be replaced here (--replace-unmanaged for every name).
+ALL = frozenset(NAMES)
 KEYS = {"/fuzz/k1": "fuzz-key-one", "/fuzz/k2": "fuzz-key-two"}
 
 
@@ -136,7 +140,6 @@ def test_randomized_plans_under_faults_converge(tmp_path, sandbox, hls_path, mon
     monkeypatch.setattr(
         "botocore.endpoint.time.sleep", lambda seconds: None
     )  # no real backoff waits
-    monkeypatch.setenv("RECONCILE_FLOW_WAIT_DELAY", "0")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")  # one retry: enough faults get through
     for name, value in KEYS.items():
         sandbox.put_key(name, value)
@@ -161,12 +164,14 @@ def test_randomized_plans_under_faults_converge(tmp_path, sandbox, hls_path, mon
 
             policy.rng, policy.rate = random.Random(seed), 0.25
             try:
-                planned = compute_plan(root, Aws(clients), {})
+                planned = compute_plan(
+                    root, Aws(clients, flow_wait=NO_WAIT), {}, replace_unmanaged=ALL
+                )
             except ReconcilerError:
                 stats["plan failed under faults"] += 1
                 planned = None
             if planned is not None:
-                report = executor.apply(planned.plan, Aws(clients).mediaconnect)
+                report = executor.apply(planned.plan, Aws(clients, flow_wait=NO_WAIT).mediaconnect)
                 stats["converged in one run" if report.ok else "reported leftovers"] += 1
                 touched = {r.change.output for r in report.results}
                 after = outputs_of(sandbox.client, arn)
@@ -174,7 +179,9 @@ def test_randomized_plans_under_faults_converge(tmp_path, sandbox, hls_path, mon
                     if name not in touched:
                         assert after.get(name) == output, (seed, name)
                 policy.rate = 0.0
-                left = compute_plan(root, Aws(clients), {}).plan
+                left = compute_plan(
+                    root, Aws(clients, flow_wait=NO_WAIT), {}, replace_unmanaged=ALL
+                ).plan
                 not_done = {
                     r.change.output for r in report.results if r.outcome is not Outcome.DONE
                 }
@@ -185,9 +192,13 @@ def test_randomized_plans_under_faults_converge(tmp_path, sandbox, hls_path, mon
                 )
 
             policy.rate = 0.0
-            second = compute_plan(root, Aws(clients), {})
-            assert executor.apply(second.plan, Aws(clients).mediaconnect).ok, seed
-            assert not compute_plan(root, Aws(clients), {}).plan.has_changes, seed
+            second = compute_plan(root, Aws(clients, flow_wait=NO_WAIT), {}, replace_unmanaged=ALL)
+            assert executor.apply(second.plan, Aws(clients, flow_wait=NO_WAIT).mediaconnect).ok, (
+                seed
+            )
+            assert not compute_plan(
+                root, Aws(clients, flow_wait=NO_WAIT), {}, replace_unmanaged=ALL
+            ).plan.has_changes, seed
             final = outputs_of(sandbox.client, arn)
             unmanaged = {n for n, o in before.items() if n not in desired}
             assert set(final) == set(desired) | {n for n in unmanaged if n in final}, seed

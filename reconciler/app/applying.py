@@ -20,7 +20,9 @@ from reconciler.aws import Aws
 from reconciler.core import savedplan
 from reconciler.core.errors import ReconcilerError
 from reconciler.core.hlsguard import HlsCheck
-from reconciler.core.results import ApplyReport, Result
+from reconciler.core.results import ApplyReport, Outcome, Result
+
+INTERRUPTED_DETAIL = "not done: apply was interrupted (it may have reached AWS; plan again)"
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Applied:
     report: ApplyReport
     hls: list[HlsCheck]
     hls_error: ReconcilerError | None = None
+    interrupted: KeyboardInterrupt | None = None  # re-raise it once the report is shown
 
     def problem(self) -> ReconcilerError | None:
         """Why apply must fail even if every call succeeded (the HLS path)."""
@@ -55,15 +58,38 @@ def apply(
 ) -> Applied:
     """Make the plan's calls, check the HLS path and write the report.
 
-    The report is written even when the HLS path cannot be read afterwards;
+    The report is written even when the HLS path cannot be read afterwards, and
+    when the apply is interrupted (KeyboardInterrupt, `core.errors.Interrupted`):
+    then the changes not done are reported SKIPPED, the HLS path is not read,
+    and `Applied.interrupted` holds the interruption for the caller to re-raise.
     `audit` adds sections to it (e.g. what the guardrails let through).
     """
     started = now()
-    report = executor.apply(planned.plan, aws.mediaconnect, on_result=on_result)
+    done: list[Result] = []
+
+    def record(result: Result) -> None:
+        done.append(result)
+        on_result(result)
+
+    interrupted: KeyboardInterrupt | None = None
+    hls: list[HlsCheck] = []
+    hls_error: ReconcilerError | None = None
     try:
-        hls, hls_error = check_hls(planned, aws), None
-    except ReconcilerError as e:
-        hls, hls_error = [], e
+        report = executor.apply(planned.plan, aws.mediaconnect, on_result=record)
+    except KeyboardInterrupt as e:
+        interrupted = e
+        reported = {id(r.change) for r in done}
+        skipped = [
+            Result(c, Outcome.SKIPPED, INTERRUPTED_DETAIL)
+            for c in planned.plan.changes
+            if id(c) not in reported
+        ]
+        report = ApplyReport((*done, *skipped))
+    else:
+        try:
+            hls = check_hls(planned, aws)
+        except ReconcilerError as e:
+            hls_error = e
     if report_file is not None:
         write_report(
             report_file,
@@ -75,8 +101,9 @@ def apply(
             started=started,
             plan_file=plan_file,
             audit=audit,
+            interrupted=(str(interrupted) or "SIGINT") if interrupted is not None else None,
         )
-    return Applied(report, hls, hls_error)
+    return Applied(report, hls, hls_error, interrupted)
 
 
 def sync_legacy_table(
@@ -108,6 +135,7 @@ def write_report(
     started: str,
     plan_file: Path | None,
     audit: Mapping[str, Any] | None = None,
+    interrupted: str | None = None,
 ) -> None:
     """The audit report of one apply: who, when, from which commit, which plan,
     every AWS call with its result, and each change's outcome. No secrets."""
@@ -126,7 +154,8 @@ def write_report(
         "plan_file": str(plan_file) if plan_file else None,
         "plan_fingerprint": savedplan.plan_fingerprint(planned.plan, keyed),
         "state_fingerprint": planned.state.fingerprint,
-        "ok": report.ok,
+        "ok": report.ok and interrupted is None,
+        "interrupted": interrupted,  # the signal that stopped the apply, if one did
         "results": [
             {
                 "flow": r.change.flow,

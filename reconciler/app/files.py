@@ -24,3 +24,16 @@ def write_json(path: Path, document: Mapping[str, Any]) -> None:
         temporary.replace(path)
     except OSError as e:
         raise ReconcilerError(f"{path}: cannot write: {e.strerror}") from None
+
+
+def check_writable(path: Path) -> None:
+    """Raise ReconcilerError now if `write_json(path, ...)` could not write
+    (no such directory, no permission, a directory in the way). Leaves nothing."""
+    if path.is_dir():
+        raise ReconcilerError(f"{path}: cannot write: it is a directory")
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text("", encoding="utf-8")
+        temporary.unlink()
+    except OSError as e:
+        raise ReconcilerError(f"{path}: cannot write: {e.strerror}") from None

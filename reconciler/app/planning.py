@@ -36,10 +36,20 @@ class Planned:
     plan: planner.Plan
     state: State
     desired: list[DesiredOutput]
+    replace_unmanaged: frozenset[str] = frozenset()  # `--replace-unmanaged` names
 
 
-def compute_plan(state_dir: Path, aws: Aws, environ: Mapping[str, str]) -> Planned:
+def compute_plan(
+    state_dir: Path,
+    aws: Aws,
+    environ: Mapping[str, str],
+    *,
+    replace_unmanaged: frozenset[str] = frozenset(),
+) -> Planned:
     """Read git and AWS, and compute the plan. Writes nothing.
+
+    An unmanaged output is replaced (removed, then added) only when its name
+    is in `replace_unmanaged`; otherwise such a plan is refused (PlanError).
 
     Stream keys are resolved before any MediaConnect call, so a missing key
     fails fast. AWS cost: GetParameters per 10 SSM keys and BatchGetSecretValue
@@ -50,8 +60,10 @@ def compute_plan(state_dir: Path, aws: Aws, environ: Mapping[str, str]) -> Plann
     state = load_state(state_dir)
     desired = desired_outputs(state, Resolver(environ, aws.secrets))
     observed = {name: observe_flow(spec, aws) for name, spec in state.flows.items()}
-    result = planner.plan(state.flows.values(), desired, observed)
-    return Planned(replace(result, as_of=clock.now()), state, desired)
+    result = planner.plan(
+        state.flows.values(), desired, observed, replace_unmanaged=replace_unmanaged
+    )
+    return Planned(replace(result, as_of=clock.now()), state, desired, replace_unmanaged)
 
 
 def observe_flow(spec: FlowSpec, aws: Aws) -> LiveFlow:

@@ -36,9 +36,11 @@ def save_plan(planned: Planned, path: Path, state_dir: Path, environ: Mapping[st
         planned.plan,
         keyed=keyed,
         state_fingerprint=planned.state.fingerprint,
+        state_files=planned.state.files,
         secrets=savedplan.secret_entries(planned.state, planned.desired, keyed),
         git=git_info(state_dir),
         created=now(),
+        replace_unmanaged=planned.replace_unmanaged,
     )
     write_json(path, document)
 
@@ -57,7 +59,15 @@ def load_saved_plan(path: Path) -> dict[str, Any]:
             f"{path}: saved plan format version {saved.get('version')!r} is not supported "
             f"(this reconcile reads version {savedplan.VERSION}); plan again"
         )
+    problem = savedplan.shape_error(saved)
+    if problem is not None:
+        raise ReconcilerError(f"{path}: not a usable saved plan: {problem}; plan again")
     return saved
+
+
+def saved_replace_unmanaged(saved: Mapping[str, Any]) -> frozenset[str]:
+    """The `--replace-unmanaged` names the saved plan was made with."""
+    return frozenset(saved.get("replace_unmanaged", []))
 
 
 def recheck_saved_plan(
@@ -66,18 +76,22 @@ def recheck_saved_plan(
     """Plan again from the same inputs and prove nothing changed since `saved`.
 
     Raises StalePlan, before any write, if the state files, a live flow, a
-    stream key or the resulting changes differ from the saved plan.
+    stream key or the resulting changes differ from the saved plan. Plans with
+    the `--replace-unmanaged` names the saved plan was made with.
     """
     pepper = environ.get(PLAN_KEY_VARIABLE, "")
     if saved.get("keyed_with_plan_key") and not pepper:
         raise StalePlan(path, [f"it was made with {PLAN_KEY_VARIABLE} set; set it for apply too"])
     keyed = savedplan.Keyed(bytes.fromhex(saved["salt"]), pepper.encode())
-    planned = compute_plan(state_dir, aws, environ)
+    planned = compute_plan(
+        state_dir, aws, environ, replace_unmanaged=saved_replace_unmanaged(saved)
+    )
     found = savedplan.problems(
         saved,
         plan=planned.plan,
         keyed=keyed,
         state_fingerprint=planned.state.fingerprint,
+        state_files=planned.state.files,
         secrets=savedplan.secret_entries(planned.state, planned.desired, keyed),
     )
     if found:

@@ -8,7 +8,7 @@ from reconciler.aws.clients import Clients
 from reconciler.aws.cloudwatch import CloudWatch
 from reconciler.aws.dynamodb import DynamoDb
 from reconciler.aws.hls import HlsPath
-from reconciler.aws.mediaconnect import MediaConnect
+from reconciler.aws.mediaconnect import FlowWait, MediaConnect
 from reconciler.aws.medialive import MediaLive
 from reconciler.aws.parameters import Parameters
 from reconciler.aws.secretstores import SecretStores
@@ -21,9 +21,10 @@ class Aws:
     """The service adapters for one run, sharing one boto3 session and its clients."""
 
     clients: Clients = field(default_factory=Clients)
+    flow_wait: FlowWait = field(default_factory=FlowWait)
 
     def __post_init__(self) -> None:
-        self.mediaconnect = MediaConnect(self.clients)
+        self.mediaconnect = MediaConnect(self.clients, self.flow_wait)
         self.secrets = SecretStores(self.clients)
         self.hls = HlsPath(self.clients)  # read-only
         self.cloudwatch = CloudWatch(self.clients)

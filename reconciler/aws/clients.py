@@ -61,8 +61,17 @@ class Clients:
     """boto3 clients for one account, any service and region, made on first use.
     `journal` lists every call made through them, in order."""
 
-    def __init__(self, session: boto3.session.Session | None = None) -> None:
+    def __init__(
+        self,
+        session: boto3.session.Session | None = None,
+        *,
+        retry_mode: str | None = None,
+        max_attempts: int | None = None,
+    ) -> None:
+        """`retry_mode` / `max_attempts`: checked values (app.settings); None
+        leaves it to the profile, then to the defaults here."""
         self._session = session or boto3.session.Session()
+        self._retry_mode, self._max_attempts = retry_mode, max_attempts
         self._clients: dict[tuple[str, str], Any] = {}
         self.journal: list[CallRecord] = []
 
@@ -76,11 +85,17 @@ class Clients:
 
     def _config(self) -> Config:
         settings = self._session._session  # botocore's session: env vars and profile merged
-        retries = {
-            "mode": settings.get_config_variable("retry_mode") or DEFAULT_RETRY_MODE,
-            "total_max_attempts": settings.get_config_variable("max_attempts")
-            or DEFAULT_TOTAL_ATTEMPTS,
-        }
+        try:
+            retries = {
+                "mode": self._retry_mode
+                or settings.get_config_variable("retry_mode")
+                or DEFAULT_RETRY_MODE,
+                "total_max_attempts": self._max_attempts
+                or settings.get_config_variable("max_attempts")
+                or DEFAULT_TOTAL_ATTEMPTS,
+            }
+        except ValueError:  # a profile's max_attempts that is not a number
+            raise ReconcilerError("the AWS profile's max_attempts is not a number") from None
         return CLIENT_CONFIG.merge(Config(retries=retries))
 
     def call(self, service: str, region: str, operation: str, **params: Any) -> Any:

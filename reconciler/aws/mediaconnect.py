@@ -7,10 +7,10 @@ the only writes are to flow outputs.
 from __future__ import annotations
 
 import functools
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from reconciler.aws.clients import Clients
@@ -25,8 +25,21 @@ SERVICE = "mediaconnect"
 # waits (polling DescribeFlow) until it settles, up to the timeout.
 READY, BUSY = frozenset({"ACTIVE", "STANDBY"}), frozenset({"UPDATING", "STARTING", "STOPPING"})
 # Polling every 3 s, as botocore's own `flow_active` waiter does; both can be
-# set in the environment (RECONCILE_FLOW_WAIT_DELAY / _TIMEOUT, in seconds).
+# set in the environment (RECONCILE_FLOW_WAIT_DELAY / _TIMEOUT, in seconds,
+# read and checked at start-up by app.settings).
 WAIT_DELAY_SECONDS, WAIT_TIMEOUT_SECONDS = 3.0, 300.0
+# While waiting, `on_wait` is told at most this often.
+WAIT_REPORT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class FlowWait:
+    """How to wait for a busy flow; `on_wait(flow, status, seconds waited)` is
+    called on the first wait and then every WAIT_REPORT_SECONDS or so."""
+
+    delay: float = WAIT_DELAY_SECONDS
+    timeout: float = WAIT_TIMEOUT_SECONDS
+    on_wait: Callable[[str, str, float], None] | None = None
 
 # Tag look-ups are one call per output; a few at a time stays well inside
 # MediaConnect's 5 requests/s steady rate (burst 30), and botocore retries 429s.
@@ -36,8 +49,9 @@ TAG_LOOKUP_THREADS = 4
 class MediaConnect:
     """MediaConnect calls for one AWS account, any region."""
 
-    def __init__(self, clients: Clients | None = None) -> None:
+    def __init__(self, clients: Clients | None = None, wait: FlowWait | None = None) -> None:
         self._clients = clients or Clients()
+        self._wait = wait or FlowWait()
         self._flow_lists: dict[str, list[dict[str, Any]]] = {}
 
     def _call(self, region: str, operation: str, **params: Any) -> Any:
@@ -91,11 +105,11 @@ class MediaConnect:
         """The flow once it is ACTIVE or STANDBY (no tag look-ups).
 
         Raises NotFound if it is gone, FlowNotReady if it is DELETING or in
-        ERROR, or still busy after WAIT_TIMEOUT_SECONDS.
+        ERROR, or still busy after the wait's timeout.
         """
-        delay = float(os.environ.get("RECONCILE_FLOW_WAIT_DELAY", WAIT_DELAY_SECONDS))
-        timeout = float(os.environ.get("RECONCILE_FLOW_WAIT_TIMEOUT", WAIT_TIMEOUT_SECONDS))
-        deadline = time.monotonic() + timeout
+        delay, timeout = self._wait.delay, self._wait.timeout
+        started = time.monotonic()
+        deadline, reported = started + timeout, -WAIT_REPORT_SECONDS
         while True:
             flow = self.describe_flow(region, arn, tags_for=lambda name: False)
             if flow.status in READY:
@@ -109,6 +123,10 @@ class MediaConnect:
                     f"flow {flow.name!r} is still {flow.status} after {timeout:g} s; "
                     "run apply again once it settles"
                 )
+            waited = time.monotonic() - started
+            if self._wait.on_wait is not None and waited - reported >= WAIT_REPORT_SECONDS:
+                self._wait.on_wait(flow.name, flow.status, waited)
+                reported = waited
             time.sleep(delay)
 
     def is_managed(self, region: str, resource_arn: str) -> bool:

@@ -3,8 +3,9 @@ gathers inputs, calls one use case in `reconciler.app`, renders, and returns
 an exit code (see `common`).
 
 Exit codes: 0 success (and, for `plan --detailed-exitcode` and `drift`, no
-changes); 1 any error, including a refused apply; 2 changes present (`plan
---detailed-exitcode`) or drift found (`drift`); 130 interrupted.
+changes); 1 any error, including a refused apply and a usage error; 2 changes
+present (`plan --detailed-exitcode`) or drift found (`drift`); 130 interrupted
+(143 for an apply stopped by SIGTERM).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import click
 
 from reconciler.app import logs
 from reconciler.cli.apply import apply
+from reconciler.cli.common import Group, debug_option
 from reconciler.cli.drift import drift
 from reconciler.cli.edits import add, disable, enable, rm
 from reconciler.cli.freeze import freeze
@@ -23,7 +25,7 @@ from reconciler.cli.status import status
 from reconciler.cli.validate import validate
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mediaconnect-reconciler")
 @click.option(
     "--debug", is_flag=True, help="Log every AWS request and response (stream keys masked)."
@@ -47,4 +49,4 @@ for command in (
     iam_policy,
     freeze,
 ):
-    main.add_command(command)
+    main.add_command(debug_option(command))

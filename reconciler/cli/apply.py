@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import click
 
 from reconciler.app import applying, clock, guardrails, notifying
+from reconciler.app.files import check_writable
 from reconciler.app.planning import compute_plan
-from reconciler.app.saved import load_saved_plan, recheck_saved_plan
-from reconciler.aws import Aws
+from reconciler.app.saved import load_saved_plan, recheck_saved_plan, saved_replace_unmanaged
 from reconciler.cli import common
-from reconciler.cli.common import EXIT_ERROR, EXIT_OK, handle_errors, state_option
-from reconciler.core.errors import Refused
+from reconciler.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    handle_errors,
+    replace_unmanaged_option,
+    state_option,
+)
+from reconciler.core.errors import Interrupted, ReconcilerError, Refused
 from reconciler.render import plan as render
 
 
@@ -39,6 +50,7 @@ from reconciler.render import plan as render
     metavar="REASON",
     help="Apply inside a change freeze; the reason and who you are go into the report.",
 )
+@replace_unmanaged_option
 @handle_errors
 def apply(
     plan_file: Path | None,
@@ -46,6 +58,7 @@ def apply(
     auto_approve: bool,
     report_file: Path | None,
     sync_table: str | None,
+    replace_unmanaged: tuple[str, ...],
     allow_removals: int | None,
     break_glass: str | None,
 ) -> int:
@@ -54,10 +67,20 @@ def apply(
     With PLAN_FILE (from `plan --out`), apply that reviewed plan, and nothing at
     all if the state files, a live flow or a stream key changed since it was made.
     Without it, plan now, show the plan and ask before applying.
+
+    Interrupted (Ctrl-C, SIGTERM), it stops, still writes the report and lists
+    what was not done, and exits 130 (143 for SIGTERM).
     """
-    aws = Aws()
+    if report_file is not None:
+        check_writable(report_file)  # before any AWS call, so before the first write
+    aws = common.aws()
     if plan_file is not None:
         saved = load_saved_plan(plan_file)
+        if replace_unmanaged and frozenset(replace_unmanaged) != saved_replace_unmanaged(saved):
+            raise ReconcilerError(
+                f"{plan_file}: --replace-unmanaged must name the same outputs as when the plan "
+                "was made (or be left out: the saved plan carries them)"
+            )
         with notifying.announce_failure(state_dir, os.environ, aws.secrets, common.warn):
             planned = recheck_saved_plan(saved, plan_file, state_dir, aws, os.environ)
         click.echo(render.text(planned.plan), nl=False)
@@ -66,7 +89,9 @@ def apply(
         )
     else:
         with notifying.announce_failure(state_dir, os.environ, aws.secrets, common.warn):
-            planned = compute_plan(state_dir, aws, os.environ)
+            planned = compute_plan(
+                state_dir, aws, os.environ, replace_unmanaged=frozenset(replace_unmanaged)
+            )
         click.echo(render.text(planned.plan), nl=False)
         cleared = guardrails.check(
             planned, aws, now=clock.now(), allow_removals=allow_removals, break_glass=break_glass
@@ -86,18 +111,21 @@ def apply(
         notify(notifying.override_messages(cleared.override.as_dict(), os.environ))
     if planned.plan.changes:
         click.echo("\nApplying:")
-    applied = applying.apply(
-        planned,
-        aws,
-        state_dir=state_dir,
-        plan_file=plan_file,
-        report_file=report_file,
-        on_result=lambda r: click.echo(render.result_line(r)),
-        audit={"guardrails": cleared.as_dict()},
-    )
+    with _signals_interrupt():
+        applied = applying.apply(
+            planned,
+            aws,
+            state_dir=state_dir,
+            plan_file=plan_file,
+            report_file=report_file,
+            on_result=lambda r: click.echo(render.result_line(r)),
+            audit={"guardrails": cleared.as_dict()},
+        )
     if planned.plan.changes:
         click.echo(render.apply_text(applied.report), nl=False)
     notify(notifying.apply_messages(planned.state, applied.report, os.environ))
+    if applied.interrupted is not None:
+        raise applied.interrupted
     click.echo(render.hls_checks(applied.hls), nl=False)
     if sync_table:
         applying.sync_legacy_table(sync_table, applied, aws, echo=click.echo)
@@ -105,3 +133,24 @@ def apply(
     if problem is not None:
         raise problem
     return EXIT_OK if applied.report.ok else EXIT_ERROR
+
+
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """While applying, SIGINT and SIGTERM raise `Interrupted`; a second signal
+    is ignored so that the report can still be written."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.SIG_IGN)
+        raise Interrupted(signum, signal.Signals(signum).name)
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -11,7 +12,10 @@ from typing import Any, TypeVar
 
 import click
 
+from reconciler.app import logs
 from reconciler.app.logs import redact
+from reconciler.app.settings import Settings, load_settings, make_aws
+from reconciler.aws import Aws
 from reconciler.core.errors import ReconcilerError, StateErrors
 from reconciler.core.secrets import scrub
 
@@ -19,15 +23,40 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # Exit codes are part of the interface: 2 means only "changes" or "drift".
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+EXIT_INTERRUPTED = 130  # SIGINT; SIGTERM exits 143 (128 + the signal's number)
+_SETTINGS = "reconcile.settings"
+
+
+class Group(click.Group):
+    """The `reconcile` group: a usage error (unknown option, bad value, missing
+    argument) exits 1 with click's message, like any other error. Exit 2 is
+    kept for "changes" and "drift"."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as e:
+            e.exit_code = EXIT_ERROR  # type: ignore[misc]  # click makes it 2
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as e:
+            e.exit_code = EXIT_ERROR  # type: ignore[misc]  # click makes it 2
+            raise
 
 
 def handle_errors(command: F) -> F:
-    """Map the project's errors to one line each on stderr and exit 1; Ctrl-C to
-    130; anything else is a bug: its traceback is printed, scrubbed of secrets."""
+    """Check the settings (app.settings) first, then run the command; map the
+    project's errors to one line each on stderr and exit 1; Ctrl-C to 130
+    (SIGTERM, where a command catches it, to 143); anything else is a bug: its
+    traceback is printed, scrubbed of secrets."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            click.get_current_context().meta[_SETTINGS] = load_settings(os.environ)
             code = command(*args, **kwargs)
         except StateErrors as e:
             for error in e.errors:
@@ -36,9 +65,9 @@ def handle_errors(command: F) -> F:
         except ReconcilerError as e:
             click.echo(f"error: {scrub(str(e))}", err=True)
             sys.exit(e.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as e:
             click.echo("interrupted", err=True)
-            sys.exit(130)
+            sys.exit(getattr(e, "exit_code", EXIT_INTERRUPTED))
         except click.exceptions.Exit:
             raise
         except Exception:
@@ -59,6 +88,48 @@ def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
+def settings() -> Settings:
+    """The settings checked when the command started."""
+    found = click.get_current_context().meta.get(_SETTINGS)
+    return found if isinstance(found, Settings) else load_settings(os.environ)
+
+
+def aws() -> Aws:
+    """The AWS adapter for this command, configured from the settings; waits
+    for busy flows are reported on stderr."""
+    return make_aws(settings(), on_wait=_report_wait)
+
+
+def _report_wait(flow: str, status: str, seconds: float) -> None:
+    click.echo(f"waiting for {flow} ({status}, {seconds:.0f} s)", err=True)
+
+
+def colour_wanted() -> bool:
+    """Colour only on a terminal, and not under NO_COLOR or TERM=dumb."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return sys.stdout.isatty()
+
+
+def debug_option(command: click.Command) -> click.Command:
+    """Accept `--debug` after the verb too (`reconcile plan --debug`)."""
+
+    def turn_on(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        if value:
+            logs.configure(debug=True)
+
+    command.params.append(
+        click.Option(
+            ["--debug"],
+            is_flag=True,
+            expose_value=False,
+            callback=turn_on,
+            help="Log every AWS request and response (stream keys masked).",
+        )
+    )
+    return command
+
+
 state_option = click.option(
     "--state",
     "state_dir",
@@ -76,4 +147,14 @@ format_option = click.option(
     type=click.Choice(PLAN_FORMATS),
     default="text",
     show_default=True,
+)
+
+
+replace_unmanaged_option = click.option(
+    "--replace-unmanaged",
+    "replace_unmanaged",
+    multiple=True,
+    metavar="NAME",
+    help="Allow replacing (removing, then adding) the unmanaged output NAME when its "
+    "protocol or VPC interface must change. Repeatable.",
 )

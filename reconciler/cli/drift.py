@@ -9,15 +9,8 @@ import click
 
 from reconciler.app import notifying
 from reconciler.app.planning import compute_plan
-from reconciler.aws import Aws
-from reconciler.cli.common import (
-    EXIT_CHANGES,
-    EXIT_OK,
-    format_option,
-    handle_errors,
-    state_option,
-    warn,
-)
+from reconciler.cli import common
+from reconciler.cli.common import EXIT_CHANGES, EXIT_OK, format_option, handle_errors, state_option
 from reconciler.render.plan import RENDERERS
 
 
@@ -34,11 +27,11 @@ from reconciler.render.plan import RENDERERS
 @handle_errors
 def drift(state_dir: Path, fmt: str, memory: Path | None) -> int:
     """Exit 2 if the live flows differ from git, 0 if they match."""
-    aws = Aws()
+    aws = common.aws()
     planned = compute_plan(state_dir, aws, os.environ)
     result = planned.plan
     click.echo(RENDERERS[fmt](result), nl=False)
     notifying.after_drift(
-        planned.state, result, memory, environ=os.environ, stores=aws.secrets, warn=warn
+        planned.state, result, memory, environ=os.environ, stores=aws.secrets, warn=common.warn
     )
     return EXIT_CHANGES if result.has_changes else EXIT_OK

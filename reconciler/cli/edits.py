@@ -16,7 +16,7 @@ import click
 
 from reconciler.app import editing
 from reconciler.app.planning import compute_plan
-from reconciler.aws import Aws
+from reconciler.cli import common
 from reconciler.cli.common import EXIT_OK, handle_errors, state_option
 from reconciler.core.errors import ReconcilerError, StateErrors
 from reconciler.core.secrets import scrub
@@ -32,7 +32,7 @@ def _report(edit: editing.Edit, state_dir: Path) -> int:
     if not edit.changed:
         return EXIT_OK
     try:
-        result = compute_plan(state_dir, Aws(), os.environ).plan
+        result = compute_plan(state_dir, common.aws(), os.environ).plan
     except ReconcilerError as e:
         reasons = e.errors if isinstance(e, StateErrors) else [e]
         click.echo("\nPlan not computed, so what applying will do is not shown:")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from reconciler.app.importing import import_destinations as import_destinations_from
-from reconciler.aws import Aws
+from reconciler.cli import common
 from reconciler.cli.common import EXIT_OK, handle_errors, state_option
 from reconciler.core.secrets import DEFAULT_KEY_PREFIX
 
@@ -71,7 +71,7 @@ def import_destinations(
 ) -> int:
     """Write destination files for outputs that exist today."""
     import_destinations_from(
-        Aws(),
+        common.aws(),
         flow=flow,
         channel_id=channel_id,
         table=table,

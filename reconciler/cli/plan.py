@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 import click
 
 from reconciler.app.planning import compute_plan
 from reconciler.app.saved import save_plan
-from reconciler.aws import Aws
-from reconciler.cli.common import EXIT_CHANGES, EXIT_OK, format_option, handle_errors, state_option
+from reconciler.cli import common
+from reconciler.cli.common import (
+    EXIT_CHANGES,
+    EXIT_OK,
+    format_option,
+    handle_errors,
+    replace_unmanaged_option,
+    state_option,
+)
+from reconciler.render.colour import coloured_plan
 from reconciler.render.plan import RENDERERS
 
 
@@ -28,12 +37,25 @@ from reconciler.render.plan import RENDERERS
     type=click.Path(path_type=Path, dir_okay=False),
     help="Also save the plan, for `reconcile apply FILE` (holds no secret values).",
 )
+@replace_unmanaged_option
 @handle_errors
-def plan(state_dir: Path, fmt: str, detailed_exitcode: bool, out_file: Path | None) -> int:
+def plan(
+    state_dir: Path,
+    fmt: str,
+    detailed_exitcode: bool,
+    out_file: Path | None,
+    replace_unmanaged: tuple[str, ...],
+) -> int:
     """Show the per-output adds, updates and removals that would make AWS match git."""
-    planned = compute_plan(state_dir, Aws(), os.environ)
-    click.echo(RENDERERS[fmt](planned.plan), nl=False)
+    planned = compute_plan(
+        state_dir, common.aws(), os.environ, replace_unmanaged=frozenset(replace_unmanaged)
+    )
+    shown = RENDERERS[fmt](planned.plan)
+    if fmt == "text" and common.colour_wanted():
+        shown = coloured_plan(shown)
+    click.echo(shown, nl=False)
     if out_file is not None:
         save_plan(planned, out_file, state_dir, os.environ)
-        click.echo(f"Saved the plan; apply it with: reconcile apply {out_file}", err=True)
+        command = shlex.join(["reconcile", "apply", str(out_file), "--state", str(state_dir)])
+        click.echo(f"Saved the plan; apply it with: {command}", err=True)
     return EXIT_CHANGES if detailed_exitcode and planned.plan.has_changes else EXIT_OK

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from reconciler.app.status import current_status
-from reconciler.aws import Aws
+from reconciler.cli import common
 from reconciler.cli.common import EXIT_OK, handle_errors, state_option
 from reconciler.render.status import RENDERERS
 
@@ -37,7 +37,7 @@ from reconciler.render.status import RENDERERS
 @handle_errors
 def status(state_dir: Path, fmt: str, out: Path | None, minutes: int) -> int:
     """Each output's desired and live state, drift, and health from CloudWatch."""
-    report = current_status(state_dir, Aws(), os.environ, minutes=minutes)
+    report = current_status(state_dir, common.aws(), os.environ, minutes=minutes)
     page = RENDERERS[fmt](report)
     if out is None:
         click.echo(page, nl=False)

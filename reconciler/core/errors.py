@@ -82,3 +82,13 @@ class FlowNotReady(ReconcilerError):
 
 class Refused(ReconcilerError):
     """The user (or the lack of a terminal) declined to apply."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT (Ctrl-C) or SIGTERM stopped the run: exit 128 + the signal's number.
+    A KeyboardInterrupt, so no `except Exception` on the way swallows it."""
+
+    def __init__(self, signal_number: int = 2, signal_name: str = "SIGINT") -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+        self.exit_code = 128 + signal_number

@@ -123,6 +123,7 @@ class FlowSpec:
     prune: bool = False
     protected: frozenset[str] = frozenset()
     hls_guard: HlsGuard | None = None
+    protected_at: tuple[tuple[str, Location], ...] = ()  # each entry and its line
     max_removals: int = DEFAULT_MAX_REMOVALS
     freeze: tuple[FreezeWindow, ...] = ()
     notify: tuple[NotifyTarget, ...] = ()
@@ -148,6 +149,7 @@ class State:
     flows: Mapping[str, FlowSpec]
     destinations: tuple[DestinationSpec, ...]
     fingerprint: str = ""  # sha256 of the files' names and the bytes parsed
+    files: Mapping[str, str] = field(default_factory=dict)  # "flows/x.yaml" -> its sha256
 
     def destinations_of(self, flow: str) -> Iterator[DestinationSpec]:
         return (d for d in self.destinations if d.flow == flow)

@@ -122,25 +122,34 @@ def plan(
     flows: Iterable[FlowSpec],
     desired: Iterable[DesiredOutput],
     observed: Mapping[str, LiveFlow],
+    *,
+    replace_unmanaged: frozenset[str] = frozenset(),
 ) -> Plan:
     """Per flow, the adds, updates, replaces and removes that make AWS match git.
 
     `observed` maps each flow name to its live state. Outputs git does not
     mention are removed only if we created them (or the flow says `prune`),
-    and outputs named in `protected` are never touched.
+    and outputs named in `protected` are never touched. Adopting never removes:
+    an unmanaged output that would need a replace raises PlanError unless its
+    name is in `replace_unmanaged` (`--replace-unmanaged NAME`).
     """
     wanted: dict[str, dict[str, DesiredOutput]] = {}
     for output in desired:
         wanted.setdefault(output.flow, {})[output.name] = output
     return Plan(
         tuple(
-            _plan_flow(spec, wanted.get(spec.name, {}), observed[spec.name])
+            _plan_flow(spec, wanted.get(spec.name, {}), observed[spec.name], replace_unmanaged)
             for spec in sorted(flows, key=lambda f: f.name)
         )
     )
 
 
-def _plan_flow(spec: FlowSpec, wanted: Mapping[str, DesiredOutput], live: LiveFlow) -> FlowPlan:
+def _plan_flow(
+    spec: FlowSpec,
+    wanted: Mapping[str, DesiredOutput],
+    live: LiveFlow,
+    replace_unmanaged: frozenset[str],
+) -> FlowPlan:
     have = {o.name: o for o in live.outputs}
     changes: list[OutputChange] = []
     unmanaged: list[str] = []
@@ -168,6 +177,8 @@ def _plan_flow(spec: FlowSpec, wanted: Mapping[str, DesiredOutput], live: LiveFl
                     "an entitlement and cannot be managed here; rename the destination"
                 )
             change = _compare(spec.name, want, got)
+            if change is not None and change.adopt and change.action is Action.REPLACE:
+                _check_replace_allowed(change, want, replace_unmanaged)
             if change is not None:
                 changes.append(change)
     _check_capacity(spec, live, changes)
@@ -194,6 +205,23 @@ def _compare(flow: str, want: DesiredOutput, got: LiveOutput) -> OutputChange | 
             Action.UPDATE, flow, want.name, diffs, desired=want, live=got, adopt=not got.managed
         )
     return None
+
+
+def _check_replace_allowed(
+    change: OutputChange, want: DesiredOutput, replace_unmanaged: frozenset[str]
+) -> None:
+    """Adopting must never remove an output the tool does not own: replacing
+    one (remove, then add) needs the operator to name it explicitly."""
+    if change.output in replace_unmanaged:
+        return
+    paths = ", ".join(f.path for f in change.fields if f.path in REPLACE_PATHS)
+    raise PlanError(
+        f"{want.location}: output {change.output!r} on flow {change.flow!r} exists but is not "
+        f"managed by reconcile, and changing its {paths} means removing it and adding it again; "
+        "reconcile will not remove an output it does not own. Rename the destination, "
+        "remove the output by hand, or plan and apply with "
+        f"--replace-unmanaged {change.output}"
+    )
 
 
 def _ordered(fields: Fields) -> list[tuple[str, Value]]:

@@ -111,9 +111,11 @@ def document(
     *,
     keyed: Keyed,
     state_fingerprint: str,
+    state_files: Mapping[str, str],
     secrets: list[dict[str, str]],
     git: Mapping[str, Any] | None,
     created: str,
+    replace_unmanaged: Iterable[str] = (),
 ) -> dict[str, Any]:
     return {
         "format": FORMAT,
@@ -123,6 +125,7 @@ def document(
         "salt": keyed.salt.hex(),
         "keyed_with_plan_key": bool(keyed.pepper),
         "state_fingerprint": state_fingerprint,
+        "state_files": dict(sorted(state_files.items())),
         "flows": [
             {
                 "name": f.spec.name,
@@ -133,6 +136,8 @@ def document(
             for f in plan.flows
         ],
         "plan_fingerprint": plan_fingerprint(plan, keyed),
+        # Unmanaged outputs the plan was allowed to replace: apply plans with the same.
+        "replace_unmanaged": sorted(replace_unmanaged),
         "secrets": secrets,
         **plan_document(plan),
     }
@@ -144,12 +149,18 @@ def problems(
     plan: Plan,
     keyed: Keyed,
     state_fingerprint: str,
+    state_files: Mapping[str, str],
     secrets: list[dict[str, str]],
 ) -> list[str]:
-    """Why `saved` no longer describes what applying would do (empty: it does)."""
+    """Why `saved` no longer describes what applying would do (empty: it does).
+
+    `saved` must have passed `shape_error`."""
     found = []
     if saved["state_fingerprint"] != state_fingerprint:
-        found.append("the state files changed since the plan was made")
+        found.append(
+            "the state files changed since the plan was made"
+            + _changed_files(saved.get("state_files"), state_files)
+        )
     now = {(s["flow"], s["output"]): s for s in secrets}
     for entry in saved["secrets"]:
         current = now.get((entry["flow"], entry["output"]))
@@ -166,3 +177,59 @@ def problems(
     if not found and saved["plan_fingerprint"] != plan_fingerprint(plan, keyed):
         found.append("the changes no longer match the saved plan")
     return found
+
+
+def _changed_files(before: Any, now: Mapping[str, str]) -> str:
+    """`: flows/a.yaml changed, destinations/b.yaml added` (empty if unknown)."""
+    if not isinstance(before, Mapping):
+        return ""
+    names = sorted(before.keys() | now.keys())
+    changes = [
+        f"{name} {'added' if name not in before else 'removed' if name not in now else 'changed'}"
+        for name in names
+        if before.get(name) != now.get(name)
+    ]
+    return f" ({', '.join(changes)})" if changes else ""
+
+
+_SECRET_FIELDS = ("flow", "output", "reference", "fingerprint")
+
+
+def shape_error(saved: Mapping[str, Any]) -> str | None:
+    """What makes `saved` (format and version already checked) unusable, or None.
+
+    Every field apply relies on is checked here, so a hand-edited or truncated
+    plan is one clear error instead of a crash part-way through the recheck."""
+    salt = saved.get("salt")
+    if not isinstance(salt, str) or not salt or not _is_hex(salt):
+        return "`salt` must be a string of hexadecimal digits"
+    for name in ("state_fingerprint", "plan_fingerprint"):
+        if not isinstance(saved.get(name), str):
+            return f"`{name}` must be a string"
+    if not isinstance(saved.get("keyed_with_plan_key", False), bool):
+        return "`keyed_with_plan_key` must be true or false"
+    flows = saved.get("flows")
+    if not isinstance(flows, list) or not all(
+        isinstance(f, dict)
+        and isinstance(f.get("name"), str)
+        and isinstance(f.get("fingerprint"), str)
+        for f in flows
+    ):
+        return "`flows` must be a list of {name, fingerprint} entries"
+    secrets = saved.get("secrets")
+    if not isinstance(secrets, list) or not all(
+        isinstance(e, dict) and all(isinstance(e.get(k), str) for k in _SECRET_FIELDS)
+        for e in secrets
+    ):
+        return "`secrets` must be a list of {flow, output, reference, fingerprint} entries"
+    names = saved.get("replace_unmanaged", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return "`replace_unmanaged` must be a list of output names"
+    files = saved.get("state_files", {})
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        return "`state_files` must map file names to fingerprints"
+    return None
+
+
+def _is_hex(text: str) -> bool:
+    return len(text) % 2 == 0 and all(c in "0123456789abcdefABCDEF" for c in text)

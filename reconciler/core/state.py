@@ -57,8 +57,9 @@ def load_state(root: Path) -> State:
         raise StateErrors([StateError(Location(root), "state directory not found")])
     errors: list[StateError] = []
     digest = hashlib.sha256()
+    files: dict[str, str] = {}
     flows: dict[str, FlowSpec] = {}
-    for doc in _documents(root, "flows", "flow", errors, digest):
+    for doc in _documents(root, "flows", "flow", errors, digest, files):
         flow = _flow(doc, errors)
         if flow.name in flows:
             errors.append(
@@ -72,7 +73,7 @@ def load_state(root: Path) -> State:
         errors.append(StateError(Location(root / "flows"), "no flow files (*.yaml) found"))
     destinations: list[DestinationSpec] = []
     seen: dict[tuple[str, str], DestinationSpec] = {}
-    for doc in _documents(root, "destinations", "destination", errors, digest):
+    for doc in _documents(root, "destinations", "destination", errors, digest, files):
         dest = _destination(doc, flows, errors)
         if dest is None:
             continue
@@ -101,14 +102,20 @@ def load_state(root: Path) -> State:
     if errors:
         errors.sort(key=lambda e: (str(e.location.file), e.location.line or 0))
         raise StateErrors(errors)
-    return State(flows, tuple(destinations), f"sha256:{digest.hexdigest()}")
+    return State(flows, tuple(destinations), f"sha256:{digest.hexdigest()}", files)
 
 
 def _documents(
-    root: Path, folder: str, kind: str, errors: list[StateError], digest: Any
+    root: Path,
+    folder: str,
+    kind: str,
+    errors: list[StateError],
+    digest: Any,
+    files: dict[str, str],
 ) -> Iterator[Document]:
     """Each schema-valid document of `root/folder`, every file's path and bytes
-    added to `digest` as read (any edit changes the fingerprint)."""
+    added to `digest` as read (any edit changes the fingerprint), and each
+    file's own digest to `files` (so a stale plan can say which file changed)."""
     for path in state_files(root / folder):
         digest.update(f"{folder}/{path.name}\0".encode())
         try:
@@ -117,6 +124,7 @@ def _documents(
             errors.append(StateError(Location(path), f"cannot read file: {e.strerror or e}"))
             continue
         digest.update(content + b"\0")
+        files[f"{folder}/{path.name}"] = f"sha256:{hashlib.sha256(content).hexdigest()}"
         try:
             doc = load_document(path, content)
         except StateError as e:
@@ -144,6 +152,9 @@ def _flow(doc: Document, errors: list[StateError]) -> FlowSpec:
         arn=data.get("arn"),
         prune=data.get("prune", False),
         protected=frozenset(data.get("protected", [])),
+        protected_at=tuple(
+            (entry, doc.at("protected", i)) for i, entry in enumerate(data.get("protected", []))
+        ),
         hls_guard=HlsGuard(**data["hls_guard"]) if "hls_guard" in data else None,
         max_removals=data.get("max_removals", DEFAULT_MAX_REMOVALS),
         freeze=freeze,
