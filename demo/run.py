@@ -32,8 +32,14 @@ DEMO_KEYS = {
 STEP_TIMEOUT = 120
 
 
+def bold(text: str) -> str:
+    """Bold on a terminal; plain into a pipe or a file, and under NO_COLOR or TERM=dumb."""
+    plain = os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb"
+    return text if plain or not sys.stdout.isatty() else f"\033[1m{text}\033[0m"
+
+
 def say(title: str, text: str = "") -> None:
-    print(f"\n\033[1m── {title}\033[0m")
+    print(f"\n{bold(f'── {title}')}")
     if text:
         print(textwrap.fill(text, width=88))
 

@@ -193,6 +193,220 @@ def test_usage_errors_exit_1_with_clicks_message(args):
     assert "Error:" in result.stderr and "Usage:" in result.stderr
 
 
-def test_debug_is_accepted_after_the_verb(state_dir):
-    result = run("validate", "--state", str(state_dir), "--debug")
+def test_debug_is_accepted_after_the_verb(state_dir, flow_arn):
+    quiet = run("plan", "--state", str(state_dir))
+    assert quiet.exit_code == 0 and "DescribeFlow" not in quiet.stderr
+    after = run("plan", "--state", str(state_dir), "--debug")
+    assert after.exit_code == 0, after.output
+    assert "DescribeFlow" in after.stderr  # botocore's request log, on
+    assert run("validate", "--debug", "--state", str(state_dir)).exit_code == 0
+
+
+def test_the_demo_prints_bold_only_on_a_terminal(monkeypatch):
+    import importlib.util
+    import io
+
+    from tests.conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("demo_run", ROOT / "demo" / "run.py")
+    assert spec is not None and spec.loader is not None
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    pipe = io.StringIO()
+    monkeypatch.setattr(demo.sys, "stdout", pipe)
+    demo.say("Plan")
+    assert pipe.getvalue() == "\n── Plan\n"
+    terminal = io.StringIO()
+    terminal.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr(demo.sys, "stdout", terminal)
+    demo.say("Plan")
+    assert terminal.getvalue() == "\n\x1b[1m── Plan\x1b[0m\n"
+
+
+# --- 2. protected entries that protect nothing are warnings ------------------------
+
+
+def test_protected_entries_that_match_nothing_warn_with_file_and_line(state_dir, sandbox, flow_arn):
+    sandbox.add_hand_made_output(flow_arn, name="ops-monitor")
+    flow_file = state_dir / "flows" / f"{FLOW_NAME}.yaml"
+    text = flow_file.read_text().replace("protected: []", "protected:\n  - OPS-MONITOR\n  - gone")
+    flow_file.write_text(text)
+    line = text.splitlines().index("  - OPS-MONITOR") + 1
+    result = run("plan", "--state", str(state_dir))
     assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"warning: {flow_file}:{line}: protected entry 'OPS-MONITOR' does not protect output "
+        f"'ops-monitor' of flow '{FLOW_NAME}': names must match exactly (case and spaces too)",
+        f"warning: {flow_file}:{line + 1}: protected entry 'gone' matches no output of flow "
+        f"'{FLOW_NAME}'",
+    ]
+
+
+def test_an_exact_protected_entry_is_silent(state_dir, sandbox, flow_arn):
+    sandbox.add_hand_made_output(flow_arn, name="ops-monitor")
+    flow_file = state_dir / "flows" / f"{FLOW_NAME}.yaml"
+    flow_file.write_text(flow_file.read_text().replace("protected: []", "protected: [ops-monitor]"))
+    result = run("plan", "--state", str(state_dir))
+    assert result.exit_code == 0 and result.stderr == ""
+    assert "· protected ops-monitor (never touched)" in result.stdout
+
+
+# --- saved plans ------------------------------------------------------------------
+
+
+@pytest.fixture
+def saved(tmp_path, state_dir, flow_arn):
+    path = tmp_path / "plan.json"
+    result = run("plan", "--state", str(state_dir), "--out", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"Saved the plan; apply it with: reconcile apply {path} --state {state_dir}\n"
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d.pop("salt"), "`salt` must be a string of hexadecimal digits"),
+        (lambda d: d.update(salt="not-hex"), "`salt` must be a string of hexadecimal digits"),
+        (lambda d: d.update(secrets="x"), "`secrets` must be a list of"),
+        (lambda d: d.update(flows=None), "`flows` must be a list of"),
+        (lambda d: d.pop("plan_fingerprint"), "`plan_fingerprint` must be a string"),
+        (lambda d: d["flows"][0].pop("fingerprint"), "`flows` must be a list of"),
+    ],
+)
+def test_a_malformed_saved_plan_is_one_line(saved, state_dir, aws_calls, edit, message):
+    document = json.loads(saved.read_text())
+    edit(document)
+    saved.write_text(json.dumps(document))
+    aws_calls.clear()
+    result = run("apply", str(saved), "--state", str(state_dir))
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == f"error: {saved}: not a usable saved plan: {message}"
+        + (result.stderr.split(message, 1)[1])
+    )
+    assert result.stderr.count("\n") == 1 and result.stderr.endswith("; plan again\n")
+    assert aws_calls.calls == []
+
+
+def test_a_stale_plan_names_the_files_that_changed(saved, state_dir, aws_calls):
+    path = state_dir / "destinations" / "restream.yaml"
+    path.write_text(path.read_text() + "enabled: false\n")
+    (state_dir / "destinations" / "linkedin.yaml").unlink()
+    aws_calls.clear()
+    result = run("apply", str(saved), "--state", str(state_dir))
+    assert result.exit_code == 1
+    assert (
+        "the state files changed since the plan was made "
+        "(destinations/linkedin.yaml removed, destinations/restream.yaml changed)"
+    ) in result.stderr
+    assert aws_calls.writes() == []
+
+
+# --- clarity: colour, progress -----------------------------------------------------
+
+
+def test_plan_colours_only_on_a_terminal(monkeypatch, state_dir, flow_arn):
+    from reconciler.cli import common
+
+    assert "\x1b[" not in run("plan", "--state", str(state_dir)).stdout  # not a terminal
+    monkeypatch.setattr(common, "colour_wanted", lambda: True)
+    coloured = run("plan", "--state", str(state_dir)).stdout
+    assert "  \x1b[32m+ add      youtube-main\x1b[0m" in coloured
+
+
+@pytest.mark.parametrize(
+    ("environment", "terminal", "wanted"),
+    [
+        ({}, True, True),
+        ({"NO_COLOR": "1"}, True, False),
+        ({"TERM": "dumb"}, True, False),
+        ({}, False, False),
+    ],
+)
+def test_colour_is_wanted_only_on_a_terminal(monkeypatch, environment, terminal, wanted):
+    import io
+
+    from reconciler.cli import common
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    stdout = io.StringIO()
+    stdout.isatty = lambda: terminal  # type: ignore[method-assign]
+    monkeypatch.setattr(common.sys, "stdout", stdout)
+    assert common.colour_wanted() is wanted
+
+
+def test_coloured_plan_marks_each_action():
+    from reconciler.render.colour import coloured_plan
+
+    text = "Flow f\n  + add      a\n  ~ update   b\n  - remove   c\n  ± replace  d\n      Port  1\n"
+    assert coloured_plan(text).splitlines()[1:] == [
+        "  \x1b[32m+ add      a\x1b[0m",
+        "  \x1b[33m~ update   b\x1b[0m",
+        "  \x1b[31m- remove   c\x1b[0m",
+        "  \x1b[35m± replace  d\x1b[0m",
+        "      Port  1",
+    ]
+
+
+def test_a_long_wait_shows_progress_on_stderr(state_dir, sandbox, flow_arn, monkeypatch):
+    from reconciler.sandbox.mediaconnect import settings as sandbox_settings
+
+    run("apply", "--state", str(state_dir), "--auto-approve")
+    for name in ("restream", "linkedin"):
+        path = state_dir / "destinations" / f"{name}.yaml"
+        path.write_text(path.read_text() + "enabled: false\n")
+    monkeypatch.setattr(sandbox_settings, "updating_describes", 2)
+    monkeypatch.setenv("RECONCILE_FLOW_WAIT_DELAY", "0.01")
+    result = run("apply", "--state", str(state_dir), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert f"waiting for {FLOW_NAME} (UPDATING, 0 s)" in result.stderr
+
+
+# --- one-line errors for bad arguments ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--flow", "arn:"], "--flow 'arn:' is not a MediaConnect flow ARN"),
+        (["--flow", "arn:aws:s3:::bucket"], "is not a MediaConnect flow ARN"),
+        (["--flow", FLOW_NAME, "--region", "bad region!"], "is not an AWS Region name"),
+    ],
+)
+def test_import_rejects_bad_flow_arns_and_regions(state_dir, aws_calls, args, message):
+    aws_calls.clear()
+    result = run("import", "--state", str(state_dir), *args)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert aws_calls.calls == []
+
+
+def test_iam_policy_wants_a_12_digit_account(state_dir):
+    result = CliRunner().invoke(main, ["iam-policy", "--state", str(state_dir), "--account", "abc"])
+    assert result.exit_code == 1
+    assert "'abc' is not an AWS account ID (12 digits)" in result.stderr
+    assert result.stdout == ""
+
+
+def test_an_environment_key_that_is_not_utf8_is_a_file_line_error(state_dir, flow_arn, monkeypatch):
+    path = state_dir / "destinations" / "restream.yaml"
+    text = path.read_text()
+    start = text.index("stream_key:")
+    end = text.index("\n", start)
+    path.write_text(text[:start] + "stream_key: {env: RESTREAM_KEY}" + text[end:])
+    monkeypatch.setenv("RESTREAM_KEY", "key-\udcff")
+    result = run("plan", "--state", str(state_dir))
+    assert result.exit_code == 1
+    assert "environment variable is not valid UTF-8" in result.stderr
+    assert result.stderr.startswith(f"{path}:") or result.stderr.startswith(f"error: {path}:")
+    assert "Traceback" not in result.stderr and "key-" not in result.stderr

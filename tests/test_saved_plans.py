@@ -38,12 +38,13 @@ def test_saved_plan_names_flows_changes_and_references_but_no_key(saved, flow_ar
     text = saved.read_text()
     assert_no_keys(text)
     document = json.loads(text)
-    assert (document["format"], document["version"]) == ("mediaconnect-reconciler/plan", 1)
+    assert (document["format"], document["version"]) == ("mediaconnect-reconciler/plan", 2)
     assert document["flows"] == [
         {
             "name": FLOW_NAME,
             "region": "us-west-2",
             "arn": flow_arn,
+            "status": "STANDBY",
             "fingerprint": document["flows"][0]["fingerprint"],
         }
     ]
@@ -125,7 +126,7 @@ def test_not_a_plan_file_is_one_clear_line(tmp_path, state_dir, content, message
     result = run("apply", str(path), "--state", str(state_dir))
     assert result.exit_code == 1
     assert result.stderr == f"error: {path}: {message}" + (
-        " (this reconcile reads version 1); plan again\n" if "99" in content else "\n"
+        " (this reconcile reads version 2); plan again\n" if "99" in content else "\n"
     )
 
 

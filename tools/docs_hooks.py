@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -220,6 +221,10 @@ def iam_markdown() -> str:
             condition_text = f"`{_cell(json.dumps(condition))}`" if condition else ""
             parts.append(f"| {statement['Sid']} | {actions} | {resources} | {condition_text} |")
         parts.append("")
+    rules = (iam.__doc__ or "").partition("Resource rules")
+    if rules[1]:
+        parts.append("## Why these resources\n")
+        parts.append(textwrap.dedent(rules[1] + rules[2]).strip() + "\n")
     return "\n".join(parts)
 
 

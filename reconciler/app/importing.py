@@ -16,7 +16,7 @@ Scan; with `--store-keys`, SSM GetParameters then PutParameter per new key.
 
 from __future__ import annotations
 
-import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -67,8 +67,12 @@ def import_destinations(
     ssm_prefix: str,
     enable: bool,
     echo: Callable[[str], None],
+    default_region: str | None = None,
 ) -> None:
-    """Write destination files for outputs that exist today; report each on `echo`."""
+    """Write destination files for outputs that exist today; report each on `echo`.
+
+    The flow's region: `region`, else the flow ARN's, else the flow file's, else
+    `default_region` (AWS_REGION / AWS_DEFAULT_REGION, from app.settings)."""
     if channel_id and table:
         raise ReconcilerError("--from-medialive and --from-dynamodb cannot be combined")
     if enable and not channel_id:
@@ -78,7 +82,7 @@ def import_destinations(
             "--store-keys does not apply to --from-dynamodb: rows already name their "
             "SSM parameter (stream_key_param)"
         )
-    target = _target(flow, region, state_dir)
+    target = _target(flow, region, state_dir, default_region)
     unmanaged: set[str] = set()
     if channel_id:
         channel = aws.medialive.describe_channel(target.region, channel_id)
@@ -119,20 +123,29 @@ def _only(results: Sequence[Converted], only: str, origin: str) -> list[Converte
     return chosen
 
 
-def _target(flow: str, region: str | None, state_dir: Path) -> Target:
+# As in schemas/flow.schema.json; the region by its shape (us-west-2, us-gov-east-1).
+FLOW_ARN = re.compile(r"arn:aws[a-z-]*:mediaconnect:([a-z0-9-]+):[0-9]{12}:flow:[^:]+:([^:]+)")
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+")
+
+
+def _target(
+    flow: str, region: str | None, state_dir: Path, default_region: str | None = None
+) -> Target:
     """The flow by name or ARN, its region, and its file (an existing one that
     declares it, or the one to write)."""
     arn = flow if flow.startswith("arn:") else None
-    name = arn.split(":")[-1] if arn else flow
+    parts = FLOW_ARN.fullmatch(arn) if arn else None
+    if arn is not None and parts is None:
+        raise ReconcilerError(
+            f"--flow {arn!r} is not a MediaConnect flow ARN "
+            "(arn:aws:mediaconnect:REGION:ACCOUNT:flow:ID:NAME); give the ARN or the flow's name"
+        )
+    if region is not None and not REGION.fullmatch(region):
+        raise ReconcilerError(f"--region {region!r} is not an AWS Region name (like us-west-2)")
+    name = parts.group(2) if parts else flow
     existing = _flow_files(state_dir).get(name)
     data = load_document(existing).data if existing else {}
-    region = (
-        region
-        or (arn.split(":")[3] if arn else None)
-        or data.get("region")
-        or os.environ.get("AWS_REGION")
-        or os.environ.get("AWS_DEFAULT_REGION")
-    )
+    region = region or (parts.group(1) if parts else None) or data.get("region") or default_region
     if not region:
         raise ReconcilerError(f"which region is flow {name!r} in? Give --region")
     if existing is not None:

@@ -233,8 +233,8 @@ def after_drift(
             before = {}
     messages, now = drift_messages(plan, environ, before)
     announce(state, messages, environ=environ, stores=stores, warn=warn)
-    if memory is not None:
-        write_json(memory, {"drifting": now})
+    if memory is not None:  # flows not looked at this time keep their record
+        write_json(memory, {"drifting": {**(before or {}), **now}})
 
 
 def drift_messages(

@@ -5,6 +5,7 @@ Writes nothing. The CLI chooses how to show what comes back.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,6 +18,8 @@ from reconciler.core import planner
 from reconciler.core.errors import AwsError, FlowNotFound, NotFound, ReconcilerError, StateErrors
 from reconciler.core.models import DesiredOutput, FlowSpec, LiveFlow, State
 from reconciler.core.state import load_state
+
+log = logging.getLogger(__name__)
 
 
 def validate_state(state_dir: Path) -> State:
@@ -48,6 +51,7 @@ def compute_plan(
 ) -> Planned:
     """Read git and AWS, and compute the plan. Writes nothing.
 
+    A `protected` entry that protects nothing live is logged as a warning.
     An unmanaged output is replaced (removed, then added) only when its name
     is in `replace_unmanaged`; otherwise such a plan is refused (PlanError).
 
@@ -60,6 +64,9 @@ def compute_plan(
     state = load_state(state_dir)
     desired = desired_outputs(state, Resolver(environ, aws.secrets))
     observed = {name: observe_flow(spec, aws) for name, spec in state.flows.items()}
+    for name, spec in sorted(state.flows.items()):
+        for warning in planner.protected_warnings(spec, observed[name]):
+            log.warning("%s", warning)
     result = planner.plan(
         state.flows.values(), desired, observed, replace_unmanaged=replace_unmanaged
     )

@@ -81,6 +81,8 @@ class Resolver:
             value = self._environ.get(ref.name)
             if value is None:
                 return "environment variable is not set"
+            if not _is_utf8(value):  # undecodable bytes, kept by Python as surrogates
+                return "environment variable is not valid UTF-8"
             return Secret(value) if value.strip() else "environment variable is empty"
         self.prefetch([(ref, region)])
         if isinstance(ref, SsmRef):
@@ -90,6 +92,14 @@ class Resolver:
         if isinstance(found, Secret) and ref.key is not None:
             return json_field(found, ref.key)
         return found
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def json_field(secret: Secret, key: str) -> Secret | str:

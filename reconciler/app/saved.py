@@ -13,10 +13,20 @@ from reconciler.app.files import now, write_json
 from reconciler.app.planning import Planned, compute_plan
 from reconciler.app.provenance import git_info
 from reconciler.aws import Aws
-from reconciler.core import savedplan
+from reconciler.core import approval, savedplan, savedview
 from reconciler.core.errors import ReconcilerError
+from reconciler.core.planner import Plan
 
 PLAN_KEY_VARIABLE = "RECONCILE_PLAN_KEY"
+REQUIRED_KEYS = (
+    "salt",
+    "keyed_with_plan_key",
+    "state_fingerprint",
+    "flows",
+    "plan_fingerprint",
+    "secrets",
+    "comparable_changes",
+)
 
 
 class StalePlan(ReconcilerError):
@@ -62,12 +72,67 @@ def load_saved_plan(path: Path) -> dict[str, Any]:
     problem = savedplan.shape_error(saved)
     if problem is not None:
         raise ReconcilerError(f"{path}: not a usable saved plan: {problem}; plan again")
+    missing = [key for key in REQUIRED_KEYS if key not in saved]
+    if missing:
+        raise ReconcilerError(f"{path}: not a saved plan (incomplete: no {missing[0]!r})")
+    try:
+        savedview.plan_of(saved, path)
+        bytes.fromhex(saved["salt"])
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        problem = f"{type(e).__name__} {e}"
+        raise ReconcilerError(f"{path}: not a saved plan (corrupt: {problem})") from None
     return saved
 
 
 def saved_replace_unmanaged(saved: Mapping[str, Any]) -> frozenset[str]:
     """The `--replace-unmanaged` names the saved plan was made with."""
     return frozenset(saved.get("replace_unmanaged", []))
+
+
+def saved_plan_view(path: Path) -> Plan:
+    """The plan saved in `path`, for rendering only: no AWS call, no credentials."""
+    return savedview.plan_of(load_saved_plan(path), path)
+
+
+class NotApproved(ReconcilerError):
+    def __init__(self, path: Path, approved: Path, differences: list[str]) -> None:
+        self.differences = differences
+        super().__init__(
+            f"refusing to apply {path}: its changes differ from the reviewed plan {approved}:\n"
+            + "".join(f"  - {d}\n" for d in differences)
+            + "Nothing was applied. Review the new plan (open a pull request, or re-run the "
+            "apply workflow by hand through its protected environment)."
+        )
+
+
+def check_approved(
+    planned: Planned,
+    *,
+    path: Path,
+    approved: dict[str, Any],
+    approved_path: Path,
+    environ: Mapping[str, str],
+) -> None:
+    """Raise NotApproved unless `planned` (already proven to match the saved plan
+    `path`) makes exactly the changes of the reviewed plan `approved`, to the same
+    flows; secrets are compared by identity under the reviewed plan's key."""
+    pepper = environ.get(PLAN_KEY_VARIABLE, "")
+    if approved.get("keyed_with_plan_key") and not pepper:
+        raise NotApproved(
+            path,
+            approved_path,
+            [f"the reviewed plan was made with {PLAN_KEY_VARIABLE} set; set it for apply too"],
+        )
+    keyed = savedplan.Keyed(bytes.fromhex(approved["salt"]), pepper.encode())
+    found = approval.differences(
+        f"`{path.name}`",
+        savedplan.comparable_changes(planned.plan, keyed),
+        approved["comparable_changes"],
+        my_flows={f.spec.name: f.live.arn for f in planned.plan.flows},
+        approved_flows={f["name"]: f["arn"] for f in approved["flows"]},
+    )
+    if found:
+        raise NotApproved(path, approved_path, found)
 
 
 def recheck_saved_plan(

@@ -21,6 +21,7 @@ from reconciler.cli.freeze import freeze
 from reconciler.cli.iam import iam_policy
 from reconciler.cli.importing import import_destinations
 from reconciler.cli.plan import plan
+from reconciler.cli.show import show
 from reconciler.cli.status import status
 from reconciler.cli.validate import validate
 
@@ -38,6 +39,7 @@ def main(debug: bool) -> None:
 for command in (
     validate,
     plan,
+    show,
     drift,
     apply,
     status,

@@ -15,7 +15,12 @@ import click
 from reconciler.app import applying, clock, guardrails, notifying
 from reconciler.app.files import check_writable
 from reconciler.app.planning import compute_plan
-from reconciler.app.saved import load_saved_plan, recheck_saved_plan, saved_replace_unmanaged
+from reconciler.app.saved import (
+    check_approved,
+    load_saved_plan,
+    recheck_saved_plan,
+    saved_replace_unmanaged,
+)
 from reconciler.cli import common
 from reconciler.cli.common import (
     EXIT_ERROR,
@@ -38,6 +43,12 @@ from reconciler.render import plan as render
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write a JSON audit report: caller, time, commit, plan fingerprint, every AWS call.",
 )
+@click.option(
+    "--approved",
+    "approved_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The reviewed saved plan: apply PLAN_FILE only if it makes exactly these changes.",
+)
 @click.option("--sync-table", metavar="TABLE", help="Write output ARNs back to this legacy table.")
 @click.option(
     "--allow-removals",
@@ -58,6 +69,7 @@ def apply(
     auto_approve: bool,
     report_file: Path | None,
     sync_table: str | None,
+    approved_file: Path | None,
     replace_unmanaged: tuple[str, ...],
     allow_removals: int | None,
     break_glass: str | None,
@@ -66,6 +78,8 @@ def apply(
 
     With PLAN_FILE (from `plan --out`), apply that reviewed plan, and nothing at
     all if the state files, a live flow or a stream key changed since it was made.
+    With --approved REVIEWED too, apply nothing unless PLAN_FILE's changes are
+    exactly REVIEWED's (the plan shown on the pull request).
     Without it, plan now, show the plan and ask before applying.
 
     Interrupted (Ctrl-C, SIGTERM), it stops, still writes the report and lists
@@ -76,6 +90,7 @@ def apply(
     aws = common.aws()
     if plan_file is not None:
         saved = load_saved_plan(plan_file)
+        approved = load_saved_plan(approved_file) if approved_file is not None else None
         if replace_unmanaged and frozenset(replace_unmanaged) != saved_replace_unmanaged(saved):
             raise ReconcilerError(
                 f"{plan_file}: --replace-unmanaged must name the same outputs as when the plan "
@@ -83,16 +98,26 @@ def apply(
             )
         with notifying.announce_failure(state_dir, os.environ, aws.secrets, common.warn):
             planned = recheck_saved_plan(saved, plan_file, state_dir, aws, os.environ)
-        click.echo(render.text(planned.plan), nl=False)
+        if approved_file is not None and approved is not None:
+            check_approved(
+                planned,
+                path=plan_file,
+                approved=approved,
+                approved_path=approved_file,
+                environ=os.environ,
+            )
+        common.echo_plan_text(render.text(planned.plan))
         cleared = guardrails.check(
             planned, aws, now=clock.now(), allow_removals=allow_removals, break_glass=break_glass
         )
     else:
+        if approved_file is not None:
+            raise ReconcilerError("--approved needs PLAN_FILE: the plan to compare with it")
         with notifying.announce_failure(state_dir, os.environ, aws.secrets, common.warn):
             planned = compute_plan(
                 state_dir, aws, os.environ, replace_unmanaged=frozenset(replace_unmanaged)
             )
-        click.echo(render.text(planned.plan), nl=False)
+        common.echo_plan_text(render.text(planned.plan))
         cleared = guardrails.check(
             planned, aws, now=clock.now(), allow_removals=allow_removals, break_glass=break_glass
         )

@@ -18,6 +18,7 @@ from reconciler.app.settings import Settings, load_settings, make_aws
 from reconciler.aws import Aws
 from reconciler.core.errors import ReconcilerError, StateErrors
 from reconciler.core.secrets import scrub
+from reconciler.render.colour import coloured_plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -109,6 +110,12 @@ def colour_wanted() -> bool:
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     return sys.stdout.isatty()
+
+
+def echo_plan_text(text: str) -> None:
+    """A text plan on stdout, its action lines coloured when `colour_wanted()`."""
+    colour = colour_wanted()
+    click.echo(coloured_plan(text) if colour else text, nl=False, color=colour or None)
 
 
 def debug_option(command: click.Command) -> click.Command:

@@ -21,6 +21,12 @@ from reconciler.core.secrets import DEFAULT_KEY_PREFIX
 MANAGED_POLICY_LIMIT = 6144
 
 
+def _account_id(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[0-9]{12}", value):
+        raise click.BadParameter(f"{value!r} is not an AWS account ID (12 digits)")
+    return value
+
+
 @click.command("iam-policy")
 @state_option
 @click.option(
@@ -35,6 +41,7 @@ MANAGED_POLICY_LIMIT = 6144
 @click.option(
     "--account",
     metavar="ID",
+    callback=_account_id,
     help="The AWS account (default: the one in the flow files' arn:, else any: *).",
 )
 @click.option("--partition", default="aws", show_default=True, help="aws, aws-cn, aws-us-gov.")

@@ -83,5 +83,6 @@ def import_destinations(
         ssm_prefix=ssm_prefix,
         enable=enable,
         echo=click.echo,
+        default_region=common.settings().region,
     )
     return EXIT_OK

@@ -19,7 +19,6 @@ from reconciler.cli.common import (
     replace_unmanaged_option,
     state_option,
 )
-from reconciler.render.colour import coloured_plan
 from reconciler.render.plan import RENDERERS
 
 
@@ -50,10 +49,10 @@ def plan(
     planned = compute_plan(
         state_dir, common.aws(), os.environ, replace_unmanaged=frozenset(replace_unmanaged)
     )
-    shown = RENDERERS[fmt](planned.plan)
-    if fmt == "text" and common.colour_wanted():
-        shown = coloured_plan(shown)
-    click.echo(shown, nl=False)
+    if fmt == "text":
+        common.echo_plan_text(RENDERERS[fmt](planned.plan))
+    else:
+        click.echo(RENDERERS[fmt](planned.plan), nl=False)
     if out_file is not None:
         save_plan(planned, out_file, state_dir, os.environ)
         command = shlex.join(["reconcile", "apply", str(out_file), "--state", str(state_dir)])

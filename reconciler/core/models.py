@@ -124,9 +124,14 @@ class FlowSpec:
     protected: frozenset[str] = frozenset()
     hls_guard: HlsGuard | None = None
     protected_at: tuple[tuple[str, Location], ...] = ()  # each entry and its line
+    drift: str = "report"  # what the scheduled drift job does: report | pull-request | heal
     max_removals: int = DEFAULT_MAX_REMOVALS
     freeze: tuple[FreezeWindow, ...] = ()
     notify: tuple[NotifyTarget, ...] = ()
+
+
+# What the scheduled drift job does with a flow that differs from git.
+DRIFT_MODES = ("report", "pull-request", "heal")
 
 
 @dataclass(frozen=True)

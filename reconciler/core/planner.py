@@ -6,10 +6,11 @@ everything it needs was read before, and nothing it returns has been done yet.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from fnmatch import fnmatchcase
 
 from reconciler.core.errors import ReconcilerError
 from reconciler.core.models import (
@@ -185,6 +186,29 @@ def _plan_flow(
     return FlowPlan(spec, live, tuple(changes), tuple(unmanaged), tuple(protected))
 
 
+def protected_warnings(spec: FlowSpec, live: LiveFlow) -> list[str]:
+    """One `FILE:LINE: ...` line per `protected` entry that protects nothing on
+    `live`: it names no output, or differs from one only by case or spaces."""
+    names = {o.name for o in live.outputs}
+    folded = {o.name.strip().casefold(): o.name for o in live.outputs}
+    entries = spec.protected_at or tuple((name, spec.location) for name in sorted(spec.protected))
+    warnings = []
+    for entry, location in entries:
+        if entry in names:
+            continue
+        near = folded.get(entry.strip().casefold())
+        if near is not None:
+            warnings.append(
+                f"{location}: protected entry {entry!r} does not protect output {near!r} of flow "
+                f"{spec.name!r}: names must match exactly (case and spaces too)"
+            )
+        else:
+            warnings.append(
+                f"{location}: protected entry {entry!r} matches no output of flow {spec.name!r}"
+            )
+    return warnings
+
+
 def differences(want: Fields, got: Fields) -> tuple[FieldChange, ...]:
     """The fields of `want` that `got` does not match, in display order."""
     return tuple(
@@ -244,3 +268,25 @@ def _check_capacity(spec: FlowSpec, live: LiveFlow, changes: list[OutputChange])
             f"{spec.location}: flow {spec.name!r} would have {total} outputs; "
             f"MediaConnect allows at most {MAX_OUTPUTS_PER_FLOW} per flow"
         )
+
+
+def select(plan: Plan, *, flows: Collection[str] = (), outputs: Collection[str] = ()) -> Plan:
+    """The part of `plan` on the named flows and outputs (shell-style patterns;
+    none given: all)."""
+
+    def chosen(name: str, patterns: Collection[str]) -> bool:
+        return not patterns or any(fnmatchcase(name, p) for p in patterns)
+
+    return Plan(
+        tuple(
+            replace(
+                flow,
+                changes=tuple(c for c in flow.changes if chosen(c.output, outputs)),
+                unmanaged=tuple(n for n in flow.unmanaged if chosen(n, outputs)),
+                protected=tuple(n for n in flow.protected if chosen(n, outputs)),
+            )
+            for flow in plan.flows
+            if chosen(flow.spec.name, flows)
+        ),
+        as_of=plan.as_of,
+    )

@@ -21,13 +21,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.core.models import DesiredOutput, LiveFlow, State, Struct, thaw
+from reconciler.core.models import DesiredOutput, LiveFlow, State, Struct, Value, thaw
 from reconciler.core.plandoc import plan_document
-from reconciler.core.planner import Plan
+from reconciler.core.planner import FieldChange, Plan
 from reconciler.core.secrets import Secret
 
 FORMAT = "mediaconnect-reconciler/plan"
-VERSION = 1
+VERSION = 2  # 2: flows carry their status; comparable_changes (for show, --approved)
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,40 @@ def plan_fingerprint(plan: Plan, keyed: Keyed) -> str:
     return _sha256(changes)
 
 
+def _identity(value: Value, *, sensitive: bool, keyed: Keyed) -> Any:
+    """A field value as saved-plan JSON: sensitive values only by keyed identity."""
+    if value is None:
+        return None
+    if isinstance(value, Secret):
+        return _canonical(value, keyed)
+    if sensitive:
+        text = json.dumps(thaw(value), sort_keys=True, default=str)
+        return {"secret": keyed.digest(Secret(text))}
+    return _canonical(value, keyed)
+
+
+def _field(field: FieldChange, keyed: Keyed) -> dict[str, Any]:
+    return {
+        "field": field.path,
+        "before": _identity(field.before, sensitive=field.sensitive, keyed=keyed),
+        "after": _identity(field.after, sensitive=field.sensitive, keyed=keyed),
+    }
+
+
+def comparable_changes(plan: Plan, keyed: Keyed) -> list[dict[str, Any]]:
+    """Every change with every field's before and after; secrets as keyed identities."""
+    return [
+        {
+            "action": c.action.value,
+            "flow": c.flow,
+            "output": c.output,
+            "adopt": c.adopt,
+            "fields": [_field(f, keyed) for f in c.fields],
+        }
+        for c in plan.changes
+    ]
+
+
 def secret_entries(
     state: State, desired: Iterable[DesiredOutput], keyed: Keyed
 ) -> list[dict[str, str]]:
@@ -131,6 +165,7 @@ def document(
                 "name": f.spec.name,
                 "region": f.live.region,
                 "arn": f.live.arn,
+                "status": f.live.status,
                 "fingerprint": flow_fingerprint(f.live, keyed),
             }
             for f in plan.flows
@@ -139,6 +174,7 @@ def document(
         # Unmanaged outputs the plan was allowed to replace: apply plans with the same.
         "replace_unmanaged": sorted(replace_unmanaged),
         "secrets": secrets,
+        "comparable_changes": comparable_changes(plan, keyed),
         **plan_document(plan),
     }
 

@@ -156,6 +156,7 @@ def _flow(doc: Document, errors: list[StateError]) -> FlowSpec:
             (entry, doc.at("protected", i)) for i, entry in enumerate(data.get("protected", []))
         ),
         hls_guard=HlsGuard(**data["hls_guard"]) if "hls_guard" in data else None,
+        drift=data.get("drift", "report"),
         max_removals=data.get("max_removals", DEFAULT_MAX_REMOVALS),
         freeze=freeze,
         notify=tuple(

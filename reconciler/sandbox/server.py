@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import signal
 import socket
+import sys
 import threading
+from collections.abc import Callable
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
@@ -22,11 +24,17 @@ class PortUnavailable(RuntimeError):
     """The requested port cannot be bound on 127.0.0.1."""
 
 
-def serve(port: int, stop: threading.Event | None = None) -> None:
+def serve(
+    port: int,
+    stop: threading.Event | None = None,
+    *,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
     """Serve on 127.0.0.1:`port` until SIGTERM/SIGINT, or until `stop` is set.
 
     Prints exactly one line to stdout, `sandbox listening on http://127.0.0.1:PORT`,
-    once requests are accepted (port 0 picks a free port; the line names it).
+    once requests are accepted (port 0 picks a free port; the line names it),
+    then calls `on_ready(endpoint)` (an exception there stops the server).
     Signal handlers are installed only when called from the main thread.
     Raises PortUnavailable if the port is taken.
     """
@@ -41,6 +49,9 @@ def serve(port: int, stop: threading.Event | None = None) -> None:
     try:
         host, bound = server.get_host_and_port()
         print(f"sandbox listening on http://{host}:{bound}", flush=True)
+        if on_ready is not None:
+            on_ready(f"http://{host}:{bound}")
+            sys.stdout.flush()
         # Short waits keep the main thread responsive to signals on every platform.
         while not stop.wait(0.2):
             pass

@@ -412,3 +412,13 @@ def test_the_runner_reports_output_the_page_shows_but_the_command_does_not_print
         "wrong.md:2: the page shows 'state: 1 flow(s), 9 destination(s): valid', but it printed:"
     )
     assert "state: 1 flow(s), 4 destination(s): valid" in problems[0]
+
+
+def test_the_readme_stays_a_short_front_door_whose_links_resolve():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 150
+    assert "make demo" in readme and "make test" in readme
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", readme)
+    local = [link for link in links if "://" not in link]
+    assert len(local) >= 10
+    assert [link for link in local if not (ROOT / link).exists()] == []

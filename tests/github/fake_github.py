@@ -1,6 +1,7 @@
 """A local fake of the few GitHub REST endpoints the workflow scripts call:
-one repository's issues and their comments, paginated like GitHub (`Link`
-headers), behind a bearer token. Every request is recorded.
+one repository's issues, their comments and labels, its pull requests (open
+ones, and those a commit belongs to) and its workflow artifacts, paginated like
+GitHub (`Link` headers), behind a bearer token. Every request is recorded.
 
 It listens on 127.0.0.1 on a free port, in a thread, and stops with its context.
 """
@@ -13,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 TOKEN = "ghs_fake_token_for_tests"
 REPO = "acme/streams"
@@ -33,6 +34,9 @@ class FakeGitHub:
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     next_link_host: str | None = None  # a hostile Link header, for one test
+    pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+    failing: bool = False  # every write answers 502, as during an outage
     url: str = ""
 
     # --- set-up, as people and earlier runs would have left things -----------
@@ -56,6 +60,32 @@ class FakeGitHub:
         }
         return comment_id
 
+    def add_pull(self, head_sha: str, *, merge_commit_sha: str | None = None) -> int:
+        """An open pull request (merged, when `merge_commit_sha` is given)."""
+        number = self.add_issue("", labels=(), pull_request=True)
+        self.pulls[number] = {
+            "number": number,
+            "state": "closed" if merge_commit_sha else "open",
+            "head": {"sha": head_sha},
+            "merged_at": "2026-11-28T12:00:00Z" if merge_commit_sha else None,
+            "merge_commit_sha": merge_commit_sha,
+        }
+        return number
+
+    def add_artifact(self, name: str, run_id: int, *, expired: bool = False, created="1") -> None:
+        self.artifacts.append(
+            {
+                "id": len(self.artifacts) + 1,
+                "name": name,
+                "expired": expired,
+                "created_at": created,
+                "workflow_run": {"id": run_id},
+            }
+        )
+
+    def labels_of(self, issue: int) -> list[str]:
+        return [label["name"] for label in self.issues[issue]["labels"]]
+
     def comments_on(self, issue: int) -> list[dict[str, Any]]:
         return [c for c in self.comments.values() if c["issue"] == issue]
 
@@ -69,6 +99,29 @@ class FakeGitHub:
         url = urlsplit(target)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         base = f"/repos/{REPO}"
+        if self.failing and method != "GET":
+            return 502, {"message": "Server Error"}, {}
+        if m := re.fullmatch(rf"{base}/issues/(\d+)/labels(?:/(.+))?", url.path):
+            labels = self.issues[int(m[1])]["labels"]
+            if method == "POST":
+                labels += [{"name": n} for n in body["labels"] if {"name": n} not in labels]
+            if method == "DELETE":
+                name = unquote(m[2])
+                if {"name": name} not in labels:
+                    return 404, {"message": "Label does not exist"}, {}
+                labels.remove({"name": name})
+            return 200, labels, {}
+        if url.path == f"{base}/pulls" and method == "GET":
+            found = [p for p in self.pulls.values() if p["state"] == query.get("state", "open")]
+            return self._page(url.path, query, found)
+        if m := re.fullmatch(rf"{base}/commits/([0-9a-f]+)/pulls", url.path):
+            found = [
+                p for p in self.pulls.values() if m[1] in (p["head"]["sha"], p["merge_commit_sha"])
+            ]
+            return 200, found, {}
+        if url.path == f"{base}/actions/artifacts" and method == "GET":
+            found = [a for a in self.artifacts if a["name"] == query.get("name", a["name"])]
+            return 200, {"total_count": len(found), "artifacts": found}, {}
         if m := re.fullmatch(rf"{base}/issues/(\d+)/comments", url.path):
             issue = int(m[1])
             if issue not in self.issues:
@@ -137,7 +190,7 @@ class FakeGitHub:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = do_PATCH = _serve
+            do_GET = do_POST = do_PATCH = do_DELETE = _serve
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -1,0 +1,27 @@
+"""`reconcile show`: render a saved plan, with no AWS call and no credentials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reconciler.app.saved import saved_plan_view
+from reconciler.cli import common
+from reconciler.cli.common import EXIT_OK, format_option, handle_errors
+from reconciler.render.plan import RENDERERS
+
+
+@click.command()
+@click.argument("plan_file", type=click.Path(path_type=Path, dir_okay=False))
+@format_option
+@handle_errors
+def show(plan_file: Path, fmt: str) -> int:
+    """Render PLAN_FILE (from `plan --out`) as text, JSON or Markdown, as `plan` would
+    have. Reads only the file: no AWS call, so no credentials are needed."""
+    rendered = RENDERERS[fmt](saved_plan_view(plan_file))
+    if fmt == "text":
+        common.echo_plan_text(rendered)
+    else:
+        click.echo(rendered, nl=False)
+    return EXIT_OK

@@ -1,0 +1,76 @@
+"""A saved plan read back as a `Plan`, so `reconcile show` renders it with the
+same renderers as `reconcile plan`, with no AWS call. Purely computational.
+
+The rebuilt plan has what the renderers read (flow name, region, status, HLS
+view, changes with before/after, unmanaged and protected outputs) and nothing
+else: no desired or live outputs, so it can be shown but never applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from reconciler.core.errors import Location
+from reconciler.core.models import FlowSpec, HlsView, LiveFlow, Value, freeze
+from reconciler.core.planner import Action, FieldChange, FlowPlan, OutputChange, Plan
+from reconciler.core.secrets import Secret
+
+
+def field_value(saved: Any) -> Value:
+    """A saved field value back as a plan value; a secret's identity becomes a
+    placeholder Secret that renders as `(sensitive)` and holds nothing real."""
+    if isinstance(saved, Mapping) and set(saved) == {"secret"}:
+        return Secret("•••")
+    return freeze(saved)
+
+
+def _hls(entry: Mapping[str, Any]) -> HlsView:
+    return HlsView(
+        medialive_channel_id=entry["medialive_channel"],
+        channel_state=entry["channel_state"],
+        mediapackage_channel_id=entry["mediapackage_channel"],
+        mediapackage_output_present=entry["mediapackage_output_present"],
+        endpoint_urls=tuple(entry["endpoints"]),
+        fingerprint=entry["fingerprint"],
+    )
+
+
+def _change(entry: Mapping[str, Any]) -> OutputChange:
+    return OutputChange(
+        action=Action(entry["action"]),
+        flow=entry["flow"],
+        output=entry["output"],
+        adopt=bool(entry["adopt"]),
+        fields=tuple(
+            FieldChange(f["field"], field_value(f["before"]), field_value(f["after"]))
+            for f in entry["fields"]
+        ),
+    )
+
+
+def plan_of(saved: Mapping[str, Any], source: Path) -> Plan:
+    """The plan a saved document describes (raises KeyError/TypeError/ValueError
+    when the document lacks a part; the caller names the file)."""
+    changes = [_change(c) for c in saved["comparable_changes"]]
+    hls = {h["flow"]: _hls(h) for h in saved["hls"]}
+    flows = []
+    for flow in saved["flows"]:
+        name = flow["name"]
+        flows.append(
+            FlowPlan(
+                spec=FlowSpec(name=name, region=flow["region"], location=Location(source)),
+                live=LiveFlow(
+                    name=name,
+                    arn=flow["arn"],
+                    region=flow["region"],
+                    status=flow["status"],
+                    hls=hls.get(name),
+                ),
+                changes=tuple(c for c in changes if c.flow == name),
+                unmanaged=tuple(u["output"] for u in saved["unmanaged"] if u["flow"] == name),
+                protected=tuple(p["output"] for p in saved["protected"] if p["flow"] == name),
+            )
+        )
+    return Plan(tuple(flows))
