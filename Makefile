@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test docs browser bench clean
+.PHONY: demo test docs browser bench fuzz clean requirements
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,19 @@ test: $(STAMP) browser
 # missing from the nav or a failing generator fails the build.
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+# The workflows' install (.github/requirements.txt): every runtime dependency at the
+# version constraints.txt pins, with the hash of each file, for `pip install
+# --require-hashes`. Run it after changing pyproject.toml or constraints.txt.
+requirements: $(STAMP)
+	cd .github && CUSTOM_COMPILE_COMMAND="make requirements" ../$(BIN)/pip-compile --quiet \
+		--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file requirements.txt ../pyproject.toml requirements.in
+
+# Seeded state-file fuzzer: FUZZ_CASES (default 1000) mutated copies of state/,
+# each through validate and plan against the sandbox (tests/fuzzing.py).
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzzing
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -1,161 +1,328 @@
-"""Benchmarks: AWS calls and wall time for plan/apply at several flow sizes.
+"""`make bench`: AWS calls, wall time and throttles of plan/apply, against MediaConnect's limits.
 
-API calls are the tool's main cost against real AWS (5 requests/s steady per
-account and region), so the figures that matter most are the call counts. Wall
-times are measured in-process against the sandbox, once with no added latency
-and once with a simulated round trip per call (RTT_MS), which is closer to AWS.
+The sandbox server runs as its own process with a simulated round trip per
+request (--rtt-ms) and MediaConnect's rate limit (5 requests/s burst 30,
+DescribeFlow 30/s, 429 TooManyRequestsException when empty). For N flows x 50
+outputs (N in --flows) it measures, in one run: plan and apply with every
+output new, plan and apply in sync, plan and apply with 10 % of the outputs
+changed; the same plans through a per-resource model (one DescribeFlow and one
+ListTagsForResource per output, as CloudFormation's FlowOutput read handler
+does); the pure planner's CPU time at 1,000 outputs; and start-up of
+`reconcile --help` and `reconcile validate`. It writes BENCHMARKS.md.
 
-    make bench            # or: .venv/bin/python bench/run.py [--rtt-ms 50]
+    make bench                                    # 1 and 20 flows
+    .venv/bin/python bench/run.py --flows 1,20,100 --rtt-ms 50
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import json
 import os
-import statistics
+import platform
+import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore.handlers import BUILTIN_HANDLERS
-from moto import mock_aws
 
-from reconciler.app import executor
-from reconciler.app.planning import compute_plan
-from reconciler.aws import Aws
-from reconciler.core import planner
-from reconciler.core.state import load_state
-from reconciler.sandbox.mediaconnect import install
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import startup  # noqa: E402
+from reconciler.app import executor  # noqa: E402
+from reconciler.app.planning import compute_plan  # noqa: E402
+from reconciler.aws import Aws  # noqa: E402
 
 REGION = "us-west-2"
-FLOW = "bench-flow"
-SIZES = (5, 20, 50)
-REPEATS = 5
+OUTPUTS = 50
+CONTROL = "/_sandbox/limits"
 
 
-class Calls:
-    def __init__(self, rtt: float) -> None:
-        self.rtt, self.counts = rtt, Counter[str]()
+@dataclass
+class Step:
+    """One measured plan or apply."""
 
-    def __call__(self, model: Any, **_: Any) -> None:
-        self.counts[model.name] += 1
-        if self.rtt:
-            time.sleep(self.rtt)
+    scenario: str
+    verb: str
+    flows: int
+    seconds: float
+    calls: dict[str, int]
+    throttled: int
+    minimum: dict[str, int]
+    error: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def mediaconnect_calls(self) -> int:
+        return sum(v for k, v in self.calls.items() if k not in ("GetParameters",))
+
+
+class Sandbox:
+    """The sandbox server process and its control endpoint."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def control(self, **change: Any) -> dict[str, Any]:
+        data = json.dumps(change).encode() if change else None
+        with urllib.request.urlopen(
+            urllib.request.Request(self.endpoint + CONTROL, data=data), timeout=30
+        ) as answer:
+            result: dict[str, Any] = json.load(answer)
+            return result
+
+    def reset_aws(self) -> None:
+        request = urllib.request.Request(self.endpoint + "/moto-api/reset", data=b"", method="POST")
+        urllib.request.urlopen(request, timeout=60).close()
 
 
 @contextmanager
-def recording(rtt: float) -> Iterator[Calls]:
-    calls = Calls(rtt)
-    entry = ("before-call", calls)
-    BUILTIN_HANDLERS.append(entry)
+def sandbox_process() -> Iterator[Sandbox]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reconciler.sandbox", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     try:
-        yield calls
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        assert line.startswith("sandbox listening on http://127.0.0.1:"), line
+        yield Sandbox(line.rsplit(" ", 1)[1])
     finally:
-        BUILTIN_HANDLERS.remove(entry)
+        proc.terminate()
+        proc.wait(timeout=60)
 
 
-def write_state(root: Path, outputs: int) -> dict[str, str]:
+def flow_name(i: int) -> str:
+    return f"bench-{i:03d}"
+
+
+def write_state(root: Path, arns: list[str]) -> None:
+    """N flow files (with `arn:`) and 50 RTMP destinations each, keys in SSM."""
     (root / "flows").mkdir(parents=True)
     (root / "destinations").mkdir()
-    (root / "flows" / "f.yaml").write_text(f"name: {FLOW}\nregion: {REGION}\n")
-    keys = {}
-    for i in range(outputs):
-        (root / "destinations" / f"d{i}.yaml").write_text(
-            f"name: dest-{i}\nflow: {FLOW}\nurl: rtmps://ingest-{i}.example.com/live\n"
-            f"stream_key: {{env: KEY_{i}}}\n"
+    for i, arn in enumerate(arns):
+        name = flow_name(i)
+        (root / "flows" / f"{name}.yaml").write_text(
+            f"name: {name}\nregion: {REGION}\narn: {arn}\n"
         )
-        keys[f"KEY_{i}"] = f"key-{i}"
-    return keys
+        for j in range(OUTPUTS):
+            (root / "destinations" / f"{name}-d{j:02d}.yaml").write_text(
+                f"name: d{j:02d}\nflow: {name}\nurl: rtmp://ingest-{j}.example.com/live\n"
+                f"stream_key: {{ssm: /bench/{name}/d{j:02d}}}\ndescription: destination {j}\n"
+            )
 
 
-def timed(fn: Any, repeats: int = REPEATS) -> tuple[Any, float]:
-    samples, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        samples.append(time.perf_counter() - start)
-    return result, statistics.median(samples)
+def drift_state(root: Path, fraction: float = 0.1) -> int:
+    """Change the description of `fraction` of the destinations; returns how many."""
+    files = sorted((root / "destinations").glob("*.yaml"))
+    changed = [f for k, f in enumerate(files) if k % round(1 / fraction) == 0]
+    for path in changed:
+        path.write_text(path.read_text().replace("description: destination", "description: moved"))
+    return len(changed)
 
 
-def bench_size(outputs: int, rtt: float) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp, mock_aws():
-        install()
-        root = Path(tmp) / "state"
-        environ = write_state(root, outputs)
-        boto3.client("mediaconnect", region_name=REGION).create_flow(
-            Name=FLOW, Source={"Name": "in", "Protocol": "rtp-fec", "IngestPort": 5000}
+def set_up(sandbox: Sandbox, flows: int, root: Path) -> list[str]:
+    """Empty flows and their SSM keys, made without latency or throttling."""
+    sandbox.reset_aws()
+    sandbox.control(latency_ms=0, throttle=False, reset=True)
+    mediaconnect = boto3.client("mediaconnect", region_name=REGION)
+    ssm = boto3.client("ssm", region_name=REGION)
+    arns = []
+    for i in range(flows):
+        name = flow_name(i)
+        arns.append(
+            mediaconnect.create_flow(
+                Name=name, Source={"Name": "in", "Protocol": "rtp-fec", "IngestPort": 5000}
+            )["Flow"]["FlowArn"]
         )
-        with recording(rtt) as calls:
-            first, _ = timed(lambda: compute_plan(root, Aws(), environ).plan, repeats=1)
-            plan_empty = dict(calls.counts)
-            calls.counts.clear()
-            start = time.perf_counter()
-            report = executor.apply(first, Aws().mediaconnect)
-            apply_time = time.perf_counter() - start
-            assert report.ok
-            apply_calls = dict(calls.counts)
-            calls.counts.clear()
-            again, steady_time = timed(lambda: compute_plan(root, Aws(), environ).plan)
-            assert not again.has_changes
-            steady_calls = {k: v // REPEATS for k, v in calls.counts.items()}
-    return {
-        "outputs": outputs,
-        "plan (empty flow) calls": plan_empty,
-        "apply calls": apply_calls,
-        "apply s": apply_time,
-        "plan (in sync) calls": steady_calls,
-        "plan (in sync) s": steady_time,
-    }
+        for j in range(OUTPUTS):
+            ssm.put_parameter(
+                Name=f"/bench/{name}/d{j:02d}", Value=f"key-{i}-{j}", Type="SecureString"
+            )
+    write_state(root, arns)
+    return arns
 
 
-def bench_planner(outputs: int = 50, repeats: int = 200) -> float:
-    """The pure planner alone: microseconds per plan of one in-sync flow."""
+# CPU seconds of the last `measured` run: the client (all threads), the sandbox server
+LAST_CPU = [0.0, 0.0]
+
+
+def measured(
+    sandbox: Sandbox, rtt_ms: float, run: Callable[[], Any]
+) -> tuple[float, dict[str, int], int, str, Any]:
+    server_cpu = sandbox.control(latency_ms=rtt_ms, throttle=True, reset=True)["cpu_s"]
+    start, error, result = time.perf_counter(), "", None
+    cpu = time.process_time()
+    try:
+        result = run()
+    except Exception as e:  # a failed run is a figure too
+        error = f"{type(e).__name__}: {e}"[:160]
+    seconds = time.perf_counter() - start
+    LAST_CPU[0] = time.process_time() - cpu
+    counts = sandbox.control(latency_ms=0, throttle=False)
+    LAST_CPU[1] = counts["cpu_s"] - server_cpu
+    calls = {k: v for k, v in counts["calls"].items() if not k.startswith("?")}
+    return seconds, calls, sum(counts["throttled"].values()), error, result
+
+
+def minimum(flows: int, verb: str, scenario: str, changed: int) -> dict[str, int]:
+    """The issue's minimum: 1 DescribeFlow per flow, ⌈keys/10⌉ GetParameters,
+    1 AddFlowOutputs per flow with adds, 1 call per update."""
+    reads = {"DescribeFlow": flows, "GetParameters": -(-flows * OUTPUTS // 10)}
+    if verb == "plan":
+        return reads
+    if scenario == "all new":
+        return {"AddFlowOutputs": flows}
+    if scenario == "10 % drift":
+        return {"UpdateFlowOutput": changed}
+    return {}
+
+
+def run_size(sandbox: Sandbox, flows: int, rtt_ms: float) -> list[Step]:
+    steps: list[Step] = []
+    environ = dict(os.environ)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "state"
-        environ = write_state(root, outputs)
-        state = load_state(root)
-    from reconciler.app.resolver import Resolver, desired_outputs
-    from reconciler.core.models import LiveFlow, LiveOutput
+        set_up(sandbox, flows, root)
+        changed = 0
+        for scenario in ("all new", "in sync", "10 % drift"):
+            if scenario == "10 % drift":
+                changed = drift_state(root)
+            seconds, calls, throttled, error, result = measured(
+                sandbox, rtt_ms, lambda: compute_plan(root, Aws(), environ).plan
+            )
+            summary = result.summary() if result is not None else {}
+            steps.append(
+                Step(scenario, "plan", flows, seconds, calls, throttled,
+                     minimum(flows, "plan", scenario, changed), error,
+                     {"summary": summary, "cpu": LAST_CPU[0]})
+            )  # fmt: skip
+            print(f"  {flows} flows, {scenario}, plan: {seconds:.2f} s {calls} 429s={throttled}")
+            if result is None:
+                continue
+            planned = result
+            seconds, calls, throttled, error, report = measured(
+                sandbox, rtt_ms, functools.partial(apply_plan, planned)
+            )
+            if report is not None and not report.ok:
+                error = error or "apply reported failures"
+            steps.append(
+                Step(scenario, "apply", flows, seconds, calls, throttled,
+                     minimum(flows, "apply", scenario, changed), error, {"cpu": LAST_CPU[0]})
+            )  # fmt: skip
+            print(f"  {flows} flows, {scenario}, apply: {seconds:.2f} s {calls} 429s={throttled}")
+        steps.append(per_resource(sandbox, flows, rtt_ms, root))
+    return steps
 
-    desired = desired_outputs(state, Resolver(environ))
-    live = LiveFlow(
-        FLOW,
-        "arn",
-        REGION,
-        "ACTIVE",
-        tuple(LiveOutput(d.name, f"arn:{d.name}", d.fields, managed=True) for d in desired),
-    )
-    _, seconds = timed(
-        lambda: planner.plan(state.flows.values(), desired, {FLOW: live}), repeats=repeats
-    )
-    return seconds * 1e6
+
+def apply_plan(plan: Any) -> Any:
+    return executor.apply(plan, Aws().mediaconnect)
+
+
+def per_resource(sandbox: Sandbox, flows: int, rtt_ms: float, root: Path) -> Step:
+    """The in-sync plan as a per-resource tool reads it: for each output, its flow
+    (DescribeFlow) and its tags (ListTagsForResource), one after another, with
+    botocore's standard retries. Run for real up to 1 flow; beyond, counted and
+    the time estimated from the rate limit (the 5/s bucket bounds it)."""
+    arns = [
+        line.split("arn: ", 1)[1].strip()
+        for path in sorted((root / "flows").glob("*.yaml"))
+        for line in path.read_text().splitlines()
+        if line.startswith("arn: ")
+    ]
+    calls = {"DescribeFlow": flows * OUTPUTS, "ListTagsForResource": flows * OUTPUTS}
+    if flows > 1:
+        tags = calls["ListTagsForResource"]
+        estimate = max((tags - 30) / 5, tags * 2 * rtt_ms / 1000)
+        return Step("in sync (per-resource model)", "plan", flows, estimate, calls, -1,
+                    minimum(flows, "plan", "in sync", 0), "estimated: not run")  # fmt: skip
+    client = boto3.client("mediaconnect", region_name=REGION)
+
+    def read_each() -> None:
+        for arn in arns:
+            for output in client.describe_flow(FlowArn=arn)["Flow"]["Outputs"]:
+                client.describe_flow(FlowArn=arn)
+                client.list_tags_for_resource(ResourceArn=output["OutputArn"])
+
+    seconds, counted, throttled, error, _ = measured(sandbox, rtt_ms, read_each)
+    counted["DescribeFlow"] -= flows  # the first read only finds the outputs' ARNs
+    return Step("in sync (per-resource model)", "plan", flows, seconds, counted, throttled,
+                minimum(flows, "plan", "in sync", 0), error)  # fmt: skip
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rtt-ms", type=float, default=50.0, help="simulated latency per call")
+    parser.add_argument("--flows", default="1,20", help="comma-separated flow counts")
+    parser.add_argument("--rtt-ms", type=float, default=50.0, help="simulated round trip")
+    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--label", default="this commit")
     args = parser.parse_args()
-    os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
-    os.environ.pop("AWS_PROFILE", None)
-    print(f"python {sys.version.split()[0]}, median of {REPEATS} runs where repeated\n")
-    for rtt_ms in (0.0, args.rtt_ms):
-        print(f"== simulated round trip per AWS call: {rtt_ms:g} ms")
-        for size in SIZES:
-            r = bench_size(size, rtt_ms / 1000)
-            print(
-                f"{size:>3} outputs | plan (in sync) {r['plan (in sync) s'] * 1000:7.1f} ms, "
-                f"calls {r['plan (in sync) calls']} | apply {r['apply s'] * 1000:7.1f} ms, "
-                f"calls {r['apply calls']}"
-            )
-        print()
-    print(f"pure planner, 50 outputs in sync: {bench_planner():.0f} µs per plan")
+    sizes = [int(n) for n in args.flows.split(",")]
+    started = time.time()
+    with sandbox_process() as sandbox:
+        os.environ.update(
+            AWS_ACCESS_KEY_ID="bench",
+            AWS_SECRET_ACCESS_KEY="bench",
+            AWS_ENDPOINT_URL=sandbox.endpoint,
+            AWS_CONFIG_FILE=os.devnull,
+            AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+            RECONCILE_FLOW_WAIT_DELAY="0.2",
+        )
+        os.environ.pop("AWS_PROFILE", None)
+        steps: list[Step] = []
+        for flows in sizes:
+            print(f"== {flows} flow(s) x {OUTPUTS} outputs, round trip {args.rtt_ms:g} ms")
+            steps += run_size(sandbox, flows, args.rtt_ms)
+        print(f"== round trip 200 ms: in-sync plan, 1 vs {max(sizes)} flows")
+        slow = {n: run_size_plan_only(sandbox, n, 200.0) for n in sorted({1, max(sizes)})}
+    print("== start-up and pure planner")
+    extra = startup.measure()
+    from bench.report import write_report
+
+    write_report(args.out, steps, slow, extra, rtt_ms=args.rtt_ms, label=args.label,
+                 elapsed=time.time() - started, machine=describe_machine())  # fmt: skip
+    print(f"wrote {args.out}")
     return 0
+
+
+def run_size_plan_only(sandbox: Sandbox, flows: int, rtt_ms: float) -> Step:
+    """An in-sync plan of `flows` flows (after an apply made them so)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "state"
+        set_up(sandbox, flows, root)
+        environ = dict(os.environ)
+        first = compute_plan(root, Aws(), environ).plan
+        executor.apply(first, Aws().mediaconnect)
+        seconds, calls, throttled, error, _ = measured(
+            sandbox, rtt_ms, lambda: compute_plan(root, Aws(), environ)
+        )
+    cpu, server = LAST_CPU
+    print(f"  {flows} flows in sync at {rtt_ms:g} ms: {seconds:.2f} s "
+          f"(CPU: client {cpu:.2f} s, sandbox {server:.2f} s)")  # fmt: skip
+    return Step("in sync", "plan", flows, seconds, calls, throttled,
+                minimum(flows, "plan", "in sync", 0), error,
+                {"cpu": cpu, "server_cpu": server})  # fmt: skip
+
+
+def describe_machine() -> str:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"load average {load:.1f} at the start of the report"
+    )
 
 
 if __name__ == "__main__":

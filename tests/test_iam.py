@@ -447,7 +447,7 @@ def what_the_tool_never_does() -> Iterator[tuple[str, Request]]:
             "mediaconnect:RemoveFlowOutput", output_arn("youtube-main", account="999999999999")
         ),
     )
-    yield "tagging a flow", Request("mediaconnect:TagResource", flow_arn(FLOW_NAME))
+    yield "tagging another flow", Request("mediaconnect:TagResource", flow_arn("someone-elses-flow"))
     yield "deleting a flow", Request("mediaconnect:DeleteFlow", flow_arn(FLOW_NAME))
     yield "stopping a flow", Request("mediaconnect:StopFlow", flow_arn(FLOW_NAME))
     yield (
@@ -669,6 +669,8 @@ def test_outputs_updated_and_tagged_are_the_declared_names(full_state):
     declared = sorted(arn("mediaconnect", REGION, f"output:*:{n}") for n in names)
     assert sids["TagDeclaredOutputsAsManaged"]["Resource"] == declared
     flows = sorted([flow_arn("lunora-events"), arn("mediaconnect", REGION, f"flow:*:{FLOW_NAME}")])
+    # the ownership manifest: tags on the state's own flows, and no other resource
+    assert sids["RecordOwnershipInFlowTags"]["Resource"] == flows
     assert sids["AddAndUpdateDeclaredOutputs"]["Resource"] == sorted(flows + declared)
     assert sids["RemoveOutputsFromTheseFlowsOnly"]["Resource"] == sorted(
         [*flows, arn("mediaconnect", REGION, "output:*")]

@@ -61,7 +61,7 @@ def test_applying_the_saved_plan_makes_exactly_its_changes(
     aws_calls.clear()
     result = run("apply", str(saved), "--state", str(state_dir))  # no prompt: it was reviewed
     assert result.exit_code == 0, result.output
-    assert aws_calls.writes() == ["AddFlowOutputs"]
+    assert aws_calls.writes() == ["AddFlowOutputs", "TagResource"]  # + ownership manifest
     assert len(sandbox.outputs(flow_arn)) == 4
     assert run("plan", "--state", str(state_dir), "--detailed-exitcode").exit_code == 0
 

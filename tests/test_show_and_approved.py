@@ -129,7 +129,9 @@ def test_equal_plans_are_applied(tmp_path, state_dir, sandbox, flow_arn, reviewe
     aws_calls.clear()
     result = approved_apply(state_dir, main_plan, reviewed)
     assert result.exit_code == 0, result.output
-    assert aws_calls.writes() == ["AddFlowOutputs"] and len(sandbox.outputs(flow_arn)) == 4
+    # the outputs, then the flow's ownership manifest (docs/ownership.md)
+    assert aws_calls.writes() == ["AddFlowOutputs", "TagResource"]
+    assert len(sandbox.outputs(flow_arn)) == 4
 
 
 def refused(result, *lines: str) -> None:

@@ -19,19 +19,20 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
 
 from reconciler.core.errors import ReconcilerError, StateErrors
-from reconciler.core.schema import schema
+from reconciler.core.schema import raw_schema
 from reconciler.core.state import load_state
 from reconciler.core.yamlfile import document_text, load_document, readable_documents
 
+if TYPE_CHECKING:  # ruamel loads only when an edit is made, not for every command
+    from ruamel.yaml.comments import CommentedMap
+
 # A new destination's name becomes its file name: checked before anything is written.
-NAME_PATTERN: str = schema("destination").schema["properties"]["name"]["pattern"]  # type: ignore[index]
+NAME_PATTERN: str = raw_schema("destination")["properties"]["name"]["pattern"]
 
 # The keys a destination file conventionally lists after `enabled`: a new
 # `enabled:` line goes before the first of them, so files keep the order of
@@ -192,6 +193,9 @@ def _write_validated(state_dir: Path, path: Path, content: bytes | None) -> None
 
 
 def _round_trip(path: Path, text: str) -> CommentedMap:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
     try:
         data = YAML(typ="rt").load(text)
     except Exception as e:  # ruamel's errors have no common base worth naming

@@ -3,8 +3,9 @@
 Per flow: one RemoveFlowOutput per removed (or replaced) output, then one
 AddFlowOutputs for every new (or replaced) output, then one UpdateFlowOutput
 per changed output carrying only what changed, and a TagResource for outputs
-being adopted. Removes go first so that adds never push a flow past its output
-limit.
+being adopted; last, when it changed, one TagResource on the flow recording
+which outputs are ours (`core.ownership`). Removes go first so that adds
+never push a flow past its output limit.
 
 Before every write after the first on a flow, the flow is read again
 (`ready_flow`, which also waits while MediaConnect reports it UPDATING). The
@@ -18,14 +19,18 @@ remaining changes are skipped with the reason.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
+from reconciler.core import ownership
 from reconciler.core.errors import AwsError, NotFound, ReconcilerError
 from reconciler.core.models import LiveFlow, LiveOutput
 from reconciler.core.outputs import add_request, update_request
 from reconciler.core.planner import Action, FlowPlan, OutputChange, Plan, differences
 from reconciler.core.results import ApplyReport, Outcome, Result
+
+log = logging.getLogger(__name__)
 
 
 class OutputWriter(Protocol):
@@ -44,6 +49,8 @@ class OutputWriter(Protocol):
     def remove_output(self, region: str, flow_arn: str, output_arn: str) -> None: ...
 
     def mark_managed(self, region: str, output_arn: str) -> None: ...
+
+    def record_ownership(self, region: str, flow_arn: str, tags: Mapping[str, str]) -> None: ...
 
 
 class FlowUnavailable(Exception):
@@ -73,6 +80,7 @@ class _FlowRun:
             flow.live if flow.live.status in ("ACTIVE", "STANDBY") else None
         )
         self.pending = list(flow.changes)
+        self.results: list[Result] = []
 
     def run(self) -> None:
         steps: list[tuple[Callable[[Any], None], Any]] = []
@@ -86,13 +94,44 @@ class _FlowRun:
         except FlowUnavailable as e:
             for change in list(self.pending):
                 self._report(change, Outcome.SKIPPED, str(e))
+        self._record_ownership()
+
+    def _record_ownership(self) -> None:
+        """Bring the flow's ownership manifest in step with what was done (one
+        TagResource on the flow, only when it changed). A failure here loses no
+        ownership: the outputs carry their own tags, which the next plan reads."""
+        before = self.plan.live.manifest
+        if before is None:
+            return  # not read, so not known to be stale
+        after = ownership.after_apply(self.plan, self.results)
+        if after.same_ids(before):
+            return
+        tags = ownership.tags_for(after)
+        if tags is None:
+            log.warning(
+                "flow %r has too many tags for the ownership manifest; plans will read "
+                "each output's tags instead",
+                self.plan.spec.name,
+            )
+            return
+        try:
+            self.aws.record_ownership(self.region, self.arn, tags)
+        except ReconcilerError as e:
+            log.warning(
+                "flow %r: could not record ownership in its tags (%s); the next plan reads "
+                "the outputs' own tags instead",
+                self.plan.spec.name,
+                e,
+            )
 
     def _report(
         self, change: OutputChange, outcome: Outcome, detail: str = "", arn: str | None = None
     ) -> None:
         if change in self.pending:
             self.pending.remove(change)
-            self.record(Result(change, outcome, detail, arn))
+            result = Result(change, outcome, detail, arn)
+            self.results.append(result)
+            self.record(result)
 
     def _outputs(self) -> dict[str, LiveOutput]:
         """The flow as it is now, read again unless nothing was written since."""

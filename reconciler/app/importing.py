@@ -37,6 +37,7 @@ from reconciler.core.importer import (
     output_name,
 )
 from reconciler.core.models import FlowSpec
+from reconciler.core.regions import region_problem
 from reconciler.core.state import load_state
 from reconciler.core.yamlfile import document_text, load_document, readable_documents
 
@@ -142,6 +143,8 @@ def _target(
         )
     if region is not None and not REGION.fullmatch(region):
         raise ReconcilerError(f"--region {region!r} is not an AWS Region name (like us-west-2)")
+    if region is not None and (problem := region_problem(region)) is not None:
+        raise ReconcilerError(f"--region {problem}")
     name = parts.group(2) if parts else flow
     existing = _flow_files(state_dir).get(name)
     data = load_document(existing).data if existing else {}

@@ -5,6 +5,7 @@ Writes nothing. The CLI chooses how to show what comes back.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -15,10 +16,13 @@ from reconciler.app.resolver import Resolver, desired_outputs
 from reconciler.aws import Aws
 from reconciler.aws.mediaconnect import MediaConnect
 from reconciler.core import planner
+from reconciler.core.concurrency import in_parallel
 from reconciler.core.errors import AwsError, FlowNotFound, NotFound, ReconcilerError, StateErrors
 from reconciler.core.models import DesiredOutput, FlowSpec, LiveFlow, State
+from reconciler.core.selection import FlowFilter, select
 from reconciler.core.state import load_state
 
+EVERY_FLOW = FlowFilter()
 log = logging.getLogger(__name__)
 
 
@@ -46,24 +50,29 @@ def compute_plan(
     state_dir: Path,
     aws: Aws,
     environ: Mapping[str, str],
+    only: FlowFilter = EVERY_FLOW,
     *,
     replace_unmanaged: frozenset[str] = frozenset(),
 ) -> Planned:
-    """Read git and AWS, and compute the plan. Writes nothing.
+    """Read git and AWS, and compute the plan for the flows `only` accepts. Writes nothing.
 
     A `protected` entry that protects nothing live is logged as a warning.
     An unmanaged output is replaced (removed, then added) only when its name
     is in `replace_unmanaged`; otherwise such a plan is refused (PlanError).
 
     Stream keys are resolved before any MediaConnect call, so a missing key
-    fails fast. AWS cost: GetParameters per 10 SSM keys and BatchGetSecretValue
-    per 20 secrets (per region); one DescribeFlow per flow (plus ListFlows per
-    region for flows given by name) and one ListTagsForResource per unprotected
-    output.
+    fails fast. Flows are read at once (threads; the rate limiters in
+    `aws.clients` keep the pace). AWS cost: GetParameters per 10 SSM keys and
+    BatchGetSecretValue per 20 secrets (per region); one DescribeFlow per flow
+    (plus ListFlows per region for flows given by name), one
+    ListTagsForResource on the flow (its ownership manifest), and one more per
+    unprotected output the manifest does not list.
     """
-    state = load_state(state_dir)
+    state = select(load_state(state_dir), only)
     desired = desired_outputs(state, Resolver(environ, aws.secrets))
-    observed = {name: observe_flow(spec, aws) for name, spec in state.flows.items()}
+    specs = list(state.flows.values())
+    found = in_parallel([functools.partial(observe_flow, spec, aws) for spec in specs])
+    observed = {spec.name: live for spec, live in zip(specs, found, strict=True)}
     for name, spec in sorted(state.flows.items()):
         for warning in planner.protected_warnings(spec, observed[name]):
             log.warning("%s", warning)
@@ -78,7 +87,7 @@ def observe_flow(spec: FlowSpec, aws: Aws) -> LiveFlow:
     arn = spec.arn or _arn_by_name(spec, aws.mediaconnect)
     try:
         live = aws.mediaconnect.describe_flow(
-            spec.region, arn, tags_for=lambda name: name not in spec.protected
+            spec.region, arn, tags_for=lambda name: name not in spec.protected, with_manifest=True
         )
     except NotFound:
         raise FlowNotFound(spec.name, spec.region) from None

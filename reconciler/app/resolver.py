@@ -7,11 +7,13 @@ flow's. Each reference is read once however many destinations share it.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
+from reconciler.core.concurrency import in_parallel
 from reconciler.core.errors import SecretError, StateErrors
 from reconciler.core.models import DesiredOutput, State
 from reconciler.core.secrets import EnvRef, Secret, SecretRef, SecretsManagerRef, SsmRef
@@ -56,13 +58,17 @@ class Resolver:
             return
         if self._stores is None:
             raise RuntimeError("SSM or Secrets Manager references need a SecretStores")
-        for region, names in ssm.items():
-            found = self._stores.ssm_parameters(region, names)
-            self._remember(self._ssm, region, names, found, "parameter not found")
-            self.plain_ssm |= {(region, name) for name in names & found.plain}
-        for region, ids in secrets.items():
-            found = self._stores.secrets(region, ids)
-            self._remember(self._secrets, region, ids, found, "secret not found")
+        stores = self._stores
+        ssm_items, secret_items = list(ssm.items()), list(secrets.items())
+        found = in_parallel(  # every region and store at once
+            [functools.partial(stores.ssm_parameters, r, n) for r, n in ssm_items]
+            + [functools.partial(stores.secrets, r, ids) for r, ids in secret_items]
+        )
+        for (region, names), lookup in zip(ssm_items, found, strict=False):
+            self._remember(self._ssm, region, names, lookup, "parameter not found")
+            self.plain_ssm |= {(region, name) for name in names & lookup.plain}
+        for (region, ids), lookup in zip(secret_items, found[len(ssm_items) :], strict=True):
+            self._remember(self._secrets, region, ids, lookup, "secret not found")
 
     @staticmethod
     def _remember(

@@ -3,6 +3,7 @@ that it still describes what applying would do."""
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from reconciler.aws import Aws
 from reconciler.core import approval, savedplan, savedview
 from reconciler.core.errors import ReconcilerError
 from reconciler.core.planner import Plan
+from reconciler.core.selection import FlowFilter, NoFlowMatches
 
 PLAN_KEY_VARIABLE = "RECONCILE_PLAN_KEY"
 REQUIRED_KEYS = (
@@ -148,9 +150,14 @@ def recheck_saved_plan(
     if saved.get("keyed_with_plan_key") and not pepper:
         raise StalePlan(path, [f"it was made with {PLAN_KEY_VARIABLE} set; set it for apply too"])
     keyed = savedplan.Keyed(bytes.fromhex(saved["salt"]), pepper.encode())
-    planned = compute_plan(
-        state_dir, aws, environ, replace_unmanaged=saved_replace_unmanaged(saved)
-    )
+    # Exactly the flows it was made for (a plan made with --flow/--region covers some).
+    only = FlowFilter(names=tuple(glob.escape(f["name"]) for f in saved["flows"]))
+    try:
+        planned = compute_plan(
+            state_dir, aws, environ, only, replace_unmanaged=saved_replace_unmanaged(saved)
+        )
+    except NoFlowMatches as e:
+        raise StalePlan(path, [f"a flow it planned is no longer in the state ({e})"]) from None
     found = savedplan.problems(
         saved,
         plan=planned.plan,

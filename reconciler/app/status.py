@@ -6,20 +6,26 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from reconciler.app.planning import compute_plan
+from reconciler.app.planning import EVERY_FLOW, compute_plan
 from reconciler.aws import Aws
 from reconciler.core import status
 from reconciler.core.errors import AwsError
+from reconciler.core.selection import FlowFilter
 
 
 def current_status(
-    state_dir: Path, aws: Aws, environ: Mapping[str, str], *, minutes: int
+    state_dir: Path,
+    aws: Aws,
+    environ: Mapping[str, str],
+    *,
+    minutes: int,
+    only: FlowFilter = EVERY_FLOW,
 ) -> status.Status:
     """Each output's desired and live state, drift, and health over the last `minutes`.
 
     A region whose metrics cannot be read is reported as such, not as an error.
     """
-    planned = compute_plan(state_dir, aws, environ)
+    planned = compute_plan(state_dir, aws, environ, only)
     end = datetime.now(UTC).replace(microsecond=0)
     start = end - timedelta(minutes=minutes)
     metrics: dict[status.MetricQuery, tuple[float, ...]] = {}

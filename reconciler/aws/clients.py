@@ -16,29 +16,69 @@ for by name.
 
 from __future__ import annotations
 
+import functools
+import random
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
-
-import boto3
-from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    NoCredentialsError,
-    ParamValidationError,
-)
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from reconciler.core.errors import AwsError, NotFound, ReconcilerError, Throttled
 from reconciler.core.secrets import reveal_all
 
+if TYPE_CHECKING:  # boto3 and botocore load on the first AWS call, not on import
+    import boto3
+    from botocore.config import Config
+
 T = TypeVar("T")
 
-CLIENT_CONFIG = Config(
-    connect_timeout=10, read_timeout=30, user_agent_extra="mediaconnect-reconciler"
-)
 DEFAULT_RETRY_MODE, DEFAULT_TOTAL_ATTEMPTS = "standard", 6
+
+# Client-side rate limits, per (service, region, API class): (requests/s, burst).
+# MediaConnect allows 5 requests/s with a burst of 30 per account and region,
+# and 30/s for DescribeFlow; a little under both leaves room for timing jitter.
+RATE_LIMITS: dict[tuple[str, str | None], tuple[float, float]] = {
+    ("mediaconnect", "DescribeFlow"): (27.0, 25.0),
+    ("mediaconnect", None): (4.5, 25.0),  # every other MediaConnect operation
+}
+# When a MediaConnect read is still throttled after botocore's retries (another
+# tool is using the account's quota), wait and try again: 1, 2, 4, 8, 16 s.
+PATIENT_READ_RETRIES = 5
+READ_PREFIXES = ("Describe", "List", "Get", "BatchGet")
+# Threads that may call at once (app.concurrency's pools): one connection each.
+POOL_CONNECTIONS = 32
+
+
+class RateLimiter:
+    """A token bucket shared by threads: `acquire` waits for a token.
+
+    Waiters reserve their token before sleeping (the count may go below
+    zero), so they leave in order at `rate` a second after the burst.
+    """
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self._tokens, self._stamp = burst, time.monotonic()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            self._tokens -= 1
+            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
+        if wait > 0:
+            time.sleep(wait)
+
+
+def rate_class(service: str, operation: str) -> tuple[str, str | None] | None:
+    """The RATE_LIMITS key that limits `operation`, or None if it is not limited."""
+    if (service, operation) in RATE_LIMITS:
+        return service, operation
+    return (service, None) if (service, None) in RATE_LIMITS else None
 
 
 @dataclass(frozen=True)
@@ -59,7 +99,9 @@ RESOURCE_PARAMETERS = ("OutputArn", "ResourceArn", "FlowArn", "ChannelId", "Tabl
 
 class Clients:
     """boto3 clients for one account, any service and region, made on first use.
-    `journal` lists every call made through them, in order."""
+    `journal` lists every call made through them, in order. Safe to share
+    between threads; every HTTP attempt to a rate-limited API first takes a
+    token from that region's `RateLimiter`."""
 
     def __init__(
         self,
@@ -69,21 +111,47 @@ class Clients:
         max_attempts: int | None = None,
     ) -> None:
         """`retry_mode` / `max_attempts`: checked values (app.settings); None
-        leaves it to the profile, then to the defaults here."""
-        self._session = session or boto3.session.Session()
+        leaves it to the profile, then to the defaults here. The boto3 session
+        is made on the first call when not given (boto3 loads only then)."""
+        self._session = session
         self._retry_mode, self._max_attempts = retry_mode, max_attempts
         self._clients: dict[tuple[str, str], Any] = {}
+        self._limiters: dict[tuple[str, str, str | None], RateLimiter] = {}
+        self._lock = threading.Lock()
         self.journal: list[CallRecord] = []
 
     def client(self, service: str, region: str) -> Any:
         key = (service, region)
-        if key not in self._clients:
-            self._clients[key] = self._session.client(
-                service, region_name=region, config=self._config()
-            )
-        return self._clients[key]
+        with self._lock:  # boto3 sessions are not thread-safe; clients are
+            if key not in self._clients:
+                if self._session is None:
+                    import boto3
+
+                    self._session = boto3.session.Session()
+                client = self._session.client(service, region_name=region, config=self._config())
+                client.meta.events.register(
+                    f"before-send.{service}", functools.partial(self._take_token, region)
+                )
+                self._clients[key] = client
+            return self._clients[key]
+
+    def _take_token(self, region: str, event_name: str = "", **kwargs: Any) -> None:
+        """before-send hook: wait for this attempt's token (retries take one too)."""
+        service, operation = [*event_name.split("."), "", ""][1:3]
+        limited = rate_class(service, operation)
+        if limited is None:
+            return
+        with self._lock:
+            limiter = self._limiters.get((region, *limited))
+            if limiter is None:
+                limiter = RateLimiter(*RATE_LIMITS[limited])
+                self._limiters[region, *limited] = limiter
+        limiter.acquire()
 
     def _config(self) -> Config:
+        from botocore.config import Config
+
+        assert self._session is not None
         settings = self._session._session  # botocore's session: env vars and profile merged
         try:
             retries = {
@@ -96,7 +164,13 @@ class Clients:
             }
         except ValueError:  # a profile's max_attempts that is not a number
             raise ReconcilerError("the AWS profile's max_attempts is not a number") from None
-        return CLIENT_CONFIG.merge(Config(retries=retries))
+        return Config(
+            connect_timeout=10,
+            read_timeout=30,
+            user_agent_extra="mediaconnect-reconciler",
+            retries=retries,
+            max_pool_connections=POOL_CONNECTIONS,
+        )
 
     def call(self, service: str, region: str, operation: str, **params: Any) -> Any:
         """Make one call. Secrets in `params` are revealed only here, on the way out."""
@@ -127,8 +201,9 @@ class Clients:
             names = ",".join(str(o.get("Name")) for o in params.get("Outputs", []))
             resource = f"{resource} outputs={names}"
         started = datetime.now(UTC).isoformat(timespec="milliseconds")
+        patient = service == "mediaconnect" and operation.startswith(READ_PREFIXES)
         try:
-            result = translated(operation, call)
+            result = _patiently(operation, call) if patient else translated(operation, call)
         except AwsError as e:
             self.journal.append(CallRecord(started, service, region, operation, resource, e.code))
             raise
@@ -136,8 +211,27 @@ class Clients:
         return result
 
 
+def _patiently(operation: str, call: Callable[[], T]) -> T:
+    """`translated(call)`, trying again after a growing pause (1, 2, 4 ... s, with
+    jitter) while it is Throttled, PATIENT_READ_RETRIES times at most. For reads
+    only: they change nothing, so trying again is always safe."""
+    for attempt in range(PATIENT_READ_RETRIES):
+        try:
+            return translated(operation, call)
+        except Throttled:
+            time.sleep(2**attempt * (0.5 + random.random()))
+    return translated(operation, call)
+
+
 def translated(operation: str, call: Callable[[], T]) -> T:
     """Run `call`, turning botocore's exceptions into the project's errors."""
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        NoCredentialsError,
+        ParamValidationError,
+    )
+
     try:
         return call()
     except ClientError as e:

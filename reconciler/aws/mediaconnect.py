@@ -7,18 +7,19 @@ the only writes are to flow outputs.
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from reconciler.aws.clients import Clients
+from reconciler.core import ownership
+from reconciler.core.concurrency import in_parallel
 from reconciler.core.errors import FlowNotReady
 from reconciler.core.models import LiveFlow, LiveOutput
 from reconciler.core.outputs import MANAGED_TAG, live_fields
 
-T = TypeVar("T")
 SERVICE = "mediaconnect"
 
 # Output changes can leave a flow UPDATING for a while; the next change to it
@@ -41,10 +42,6 @@ class FlowWait:
     timeout: float = WAIT_TIMEOUT_SECONDS
     on_wait: Callable[[str, str, float], None] | None = None
 
-# Tag look-ups are one call per output; a few at a time stays well inside
-# MediaConnect's 5 requests/s steady rate (burst 30), and botocore retries 429s.
-TAG_LOOKUP_THREADS = 4
-
 
 class MediaConnect:
     """MediaConnect calls for one AWS account, any region."""
@@ -53,6 +50,7 @@ class MediaConnect:
         self._clients = clients or Clients()
         self._wait = wait or FlowWait()
         self._flow_lists: dict[str, list[dict[str, Any]]] = {}
+        self._listing = threading.Lock()  # flows are read from several threads
 
     def _call(self, region: str, operation: str, **params: Any) -> Any:
         return self._clients.call(SERVICE, region, operation, **params)
@@ -65,25 +63,53 @@ class MediaConnect:
         The region's flows are listed once (ListFlows, all pages) per instance,
         however many flow files name flows there.
         """
-        if region not in self._flow_lists:
-            pages = self._clients.pages(SERVICE, region, "ListFlows")
-            self._flow_lists[region] = [f for page in pages for f in page["Flows"]]
+        with self._listing:
+            if region not in self._flow_lists:
+                pages = self._clients.pages(SERVICE, region, "ListFlows")
+                self._flow_lists[region] = [f for page in pages for f in page["Flows"]]
         return [f["FlowArn"] for f in self._flow_lists[region] if f["Name"] == name]
 
     def describe_flow(
-        self, region: str, arn: str, *, tags_for: Callable[[str], bool] = lambda name: True
+        self,
+        region: str,
+        arn: str,
+        *,
+        tags_for: Callable[[str], bool] = lambda name: True,
+        with_manifest: bool = False,
     ) -> LiveFlow:
         """The flow and its outputs, essences extracted and keys wrapped.
 
-        DescribeFlow does not return output tags, so ownership needs one
-        ListTagsForResource per output; `tags_for(name)` says which outputs
-        need it (protected ones, for instance, do not).
+        DescribeFlow does not return output tags. With `with_manifest`, the
+        flow's own tags are read too (one ListTagsForResource, at the same time
+        as DescribeFlow) and the ownership manifest in them answers for the
+        outputs it lists; any other output `tags_for(name)` accepts (protected
+        ones are not) is checked with one ListTagsForResource of its own.
         """
-        flow = self._call(region, "DescribeFlow", FlowArn=arn)["Flow"]
+        reads: list[Callable[[], Any]] = [
+            functools.partial(self._call, region, "DescribeFlow", FlowArn=arn)
+        ]
+        if with_manifest:
+            reads.append(functools.partial(self.tags, region, arn))
+        answers = in_parallel(reads)
+        flow = answers[0]["Flow"]
+        manifest = ownership.read(answers[1]) if with_manifest else None
+        known = manifest.owned | manifest.unowned if manifest else frozenset()
         raw = flow.get("Outputs", [])
-        arns = [o["OutputArn"] for o in raw if not o.get("EntitlementArn") and tags_for(o["Name"])]
-        flags = self._in_parallel([functools.partial(self.is_managed, region, a) for a in arns])
+        arns = [
+            o["OutputArn"]
+            for o in raw
+            if not o.get("EntitlementArn")
+            and tags_for(o["Name"])
+            and ownership.output_id(o["OutputArn"]) not in known
+        ]
+        flags = in_parallel([functools.partial(self.is_managed, region, a) for a in arns])
         managed = dict(zip(arns, flags, strict=True))
+        if manifest:
+            managed |= {
+                o["OutputArn"]: True
+                for o in raw
+                if tags_for(o["Name"]) and ownership.output_id(o["OutputArn"]) in manifest.owned
+            }
         return LiveFlow(
             name=flow["Name"],
             arn=flow["FlowArn"],
@@ -99,6 +125,7 @@ class MediaConnect:
                 )
                 for o in raw
             ),
+            manifest=manifest,
         )
 
     def ready_flow(self, region: str, arn: str) -> LiveFlow:
@@ -129,10 +156,16 @@ class MediaConnect:
                 reported = waited
             time.sleep(delay)
 
+    def tags(self, region: str, resource_arn: str) -> dict[str, str]:
+        """ListTagsForResource: the tags of a flow or an output."""
+        tags: dict[str, str] = self._call(region, "ListTagsForResource", ResourceArn=resource_arn)[
+            "Tags"
+        ]
+        return tags
+
     def is_managed(self, region: str, resource_arn: str) -> bool:
-        tags = self._call(region, "ListTagsForResource", ResourceArn=resource_arn)["Tags"]
         key, value = MANAGED_TAG
-        return bool(tags.get(key) == value)
+        return self.tags(region, resource_arn).get(key) == value
 
     # --- writes (MediaConnect flow outputs only) -------------------------
 
@@ -154,9 +187,6 @@ class MediaConnect:
     def mark_managed(self, region: str, output_arn: str) -> None:
         self._call(region, "TagResource", ResourceArn=output_arn, Tags=dict([MANAGED_TAG]))
 
-    @staticmethod
-    def _in_parallel(calls: Sequence[Callable[[], T]]) -> list[T]:
-        if len(calls) <= 1:
-            return [call() for call in calls]
-        with ThreadPoolExecutor(max_workers=TAG_LOOKUP_THREADS) as pool:
-            return list(pool.map(lambda call: call(), calls))
+    def record_ownership(self, region: str, flow_arn: str, tags: Mapping[str, str]) -> None:
+        """TagResource on the flow: the ownership manifest's tags (see core.ownership)."""
+        self._call(region, "TagResource", ResourceArn=flow_arn, Tags=dict(tags))

@@ -7,15 +7,19 @@ others.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from reconciler.aws.clients import Clients
+from reconciler.core.concurrency import in_parallel
 from reconciler.core.errors import AwsError
 from reconciler.core.secrets import Secret
 
 SSM_BATCH = 10  # GetParameters takes at most 10 names
 SECRETS_BATCH = 20  # BatchGetSecretValue takes at most 20 ids
+SECRET_THREADS = 16  # batches read at once, per region
 
 
 @dataclass
@@ -32,15 +36,17 @@ class SecretStores:
         self._clients = clients or Clients()
 
     def ssm_parameters(self, region: str, names: Iterable[str]) -> Lookup:
-        """GetParameters (WithDecryption) in batches of 10."""
+        """GetParameters (WithDecryption) in batches of 10, the batches at once."""
         result = Lookup()
-        for batch in _batches(sorted(set(names)), SSM_BATCH):
-            try:
-                response = self._clients.call(
-                    "ssm", region, "GetParameters", Names=list(batch), WithDecryption=True
+        batches = list(_batches(sorted(set(names)), SSM_BATCH))
+        answers = in_parallel(
+            [functools.partial(self._get_parameters, region, b) for b in batches], SECRET_THREADS
+        )
+        for batch, response in zip(batches, answers, strict=True):
+            if isinstance(response, AwsError):
+                result.failed.update(
+                    (name, _reason("ssm:GetParameters", response)) for name in batch
                 )
-            except AwsError as e:
-                result.failed.update((name, _reason("ssm:GetParameters", e)) for name in batch)
                 continue
             for parameter in response.get("Parameters", []):
                 name = parameter["Name"]
@@ -54,16 +60,29 @@ class SecretStores:
                 result.failed[name] = "parameter not found"
         return result
 
+    def _get_parameters(self, region: str, names: Sequence[str]) -> dict[str, Any] | AwsError:
+        try:
+            response: dict[str, Any] = self._clients.call(
+                "ssm", region, "GetParameters", Names=list(names), WithDecryption=True
+            )
+        except AwsError as e:
+            return e
+        return response
+
     def secrets(self, region: str, secret_ids: Iterable[str]) -> Lookup:
-        """BatchGetSecretValue in batches of 20. Values are the raw SecretString."""
+        """BatchGetSecretValue in batches of 20, the batches at once. Values are
+        the raw SecretString."""
         result = Lookup()
-        for batch in _batches(sorted(set(secret_ids)), SECRETS_BATCH):
-            try:
-                entries, errors = self._batch_get_secret_value(region, batch)
-            except AwsError as e:
-                reason = _reason("secretsmanager:BatchGetSecretValue", e)
+        batches = list(_batches(sorted(set(secret_ids)), SECRETS_BATCH))
+        answers = in_parallel(
+            [functools.partial(self._secret_batch, region, b) for b in batches], SECRET_THREADS
+        )
+        for batch, answer in zip(batches, answers, strict=True):
+            if isinstance(answer, AwsError):
+                reason = _reason("secretsmanager:BatchGetSecretValue", answer)
                 result.failed.update((secret_id, reason) for secret_id in batch)
                 continue
+            entries, errors = answer
             for secret_id in batch:
                 entry = next((e for e in entries if _names(e, secret_id)), None)
                 if entry is None:
@@ -76,6 +95,14 @@ class SecretStores:
                 else:
                     result.values[secret_id] = Secret(entry["SecretString"])
         return result
+
+    def _secret_batch(
+        self, region: str, secret_ids: Sequence[str]
+    ) -> tuple[list[dict[str, str]], list[dict[str, str]]] | AwsError:
+        try:
+            return self._batch_get_secret_value(region, secret_ids)
+        except AwsError as e:
+            return e
 
     def _batch_get_secret_value(
         self, region: str, secret_ids: Sequence[str]

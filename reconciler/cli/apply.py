@@ -25,17 +25,20 @@ from reconciler.cli import common
 from reconciler.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
+    flow_filter_options,
     handle_errors,
     replace_unmanaged_option,
     state_option,
 )
 from reconciler.core.errors import Interrupted, ReconcilerError, Refused
+from reconciler.core.selection import FlowFilter
 from reconciler.render import plan as render
 
 
 @click.command()
 @click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @state_option
+@flow_filter_options
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option(
     "--report",
@@ -66,6 +69,7 @@ from reconciler.render import plan as render
 def apply(
     plan_file: Path | None,
     state_dir: Path,
+    only: FlowFilter,
     auto_approve: bool,
     report_file: Path | None,
     sync_table: str | None,
@@ -85,6 +89,11 @@ def apply(
     Interrupted (Ctrl-C, SIGTERM), it stops, still writes the report and lists
     what was not done, and exits 130 (143 for SIGTERM).
     """
+    if plan_file is not None and only:
+        raise ReconcilerError(
+            "--flow and --region choose flows for a new plan; a saved plan applies to the "
+            "flows it was made for (make it with `reconcile plan --flow ... --out FILE`)"
+        )
     if report_file is not None:
         check_writable(report_file)  # before any AWS call, so before the first write
     aws = common.aws()
@@ -115,7 +124,7 @@ def apply(
             raise ReconcilerError("--approved needs PLAN_FILE: the plan to compare with it")
         with notifying.announce_failure(state_dir, os.environ, aws.secrets, common.warn):
             planned = compute_plan(
-                state_dir, aws, os.environ, replace_unmanaged=frozenset(replace_unmanaged)
+                state_dir, aws, os.environ, only, replace_unmanaged=frozenset(replace_unmanaged)
             )
         common.echo_plan_text(render.text(planned.plan))
         cleared = guardrails.check(

@@ -8,17 +8,20 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from reconciler.app import logs
 from reconciler.app.logs import redact
-from reconciler.app.settings import Settings, load_settings, make_aws
-from reconciler.aws import Aws
 from reconciler.core.errors import ReconcilerError, StateErrors
 from reconciler.core.secrets import scrub
+from reconciler.core.selection import FlowFilter
 from reconciler.render.colour import coloured_plan
+
+if TYPE_CHECKING:  # loaded by the commands that run, not by `reconcile --help`
+    from reconciler.app.settings import Settings
+    from reconciler.aws import Aws
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,6 +59,8 @@ def handle_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from reconciler.app.settings import load_settings
+
         try:
             click.get_current_context().meta[_SETTINGS] = load_settings(os.environ)
             code = command(*args, **kwargs)
@@ -91,6 +96,8 @@ def stdin_is_terminal() -> bool:
 
 def settings() -> Settings:
     """The settings checked when the command started."""
+    from reconciler.app.settings import Settings, load_settings
+
     found = click.get_current_context().meta.get(_SETTINGS)
     return found if isinstance(found, Settings) else load_settings(os.environ)
 
@@ -98,6 +105,8 @@ def settings() -> Settings:
 def aws() -> Aws:
     """The AWS adapter for this command, configured from the settings; waits
     for busy flows are reported on stderr."""
+    from reconciler.app.settings import make_aws
+
     return make_aws(settings(), on_wait=_report_wait)
 
 
@@ -165,3 +174,28 @@ replace_unmanaged_option = click.option(
     help="Allow replacing (removing, then adding) the unmanaged output NAME when its "
     "protocol or VPC interface must change. Repeatable.",
 )
+
+
+def flow_filter_options(command: F) -> F:
+    """`--flow NAME` and `--region R`, both repeatable and glob-able; the command
+    receives them as `only` (a FlowFilter: empty means every flow)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, flows: tuple[str, ...], regions: tuple[str, ...], **kw: Any) -> Any:
+        return command(*args, only=FlowFilter(flows, regions), **kw)
+
+    wrapper = click.option(
+        "--region",
+        "regions",
+        multiple=True,
+        metavar="REGION",
+        help="Only flows in this region (repeatable; glob patterns such as 'eu-*').",
+    )(wrapper)
+    wrapper = click.option(
+        "--flow",
+        "flows",
+        multiple=True,
+        metavar="NAME",
+        help="Only this flow (repeatable; glob patterns such as 'events-*').",
+    )(wrapper)
+    return wrapper  # type: ignore[return-value]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
-from fnmatch import fnmatchcase
 from pathlib import Path
 
 import click
@@ -14,27 +13,29 @@ from reconciler.app import notifying
 from reconciler.app.planning import compute_plan
 from reconciler.app.writeback import describe, write_back
 from reconciler.cli import common
-from reconciler.cli.common import EXIT_CHANGES, EXIT_OK, format_option, handle_errors, state_option
+from reconciler.cli.common import (
+    EXIT_CHANGES,
+    EXIT_OK,
+    flow_filter_options,
+    format_option,
+    handle_errors,
+    state_option,
+)
 from reconciler.core.models import DRIFT_MODES
 from reconciler.core.planner import select
+from reconciler.core.selection import FlowFilter, NoFlowMatches
 from reconciler.render.plan import RENDERERS
 
 
 @click.command()
 @state_option
+@flow_filter_options
 @format_option
 @click.option(
     "--write",
     is_flag=True,
     help="Edit the destination files of owned outputs so that git matches the live flow "
     "(minimal edits; stream keys are never written). Exit 0 when nothing is left.",
-)
-@click.option(
-    "--flow",
-    "flows",
-    multiple=True,
-    metavar="NAME",
-    help="Only this flow (repeatable; shell patterns such as 'prod-*').",
 )
 @click.option(
     "--output",
@@ -58,21 +59,24 @@ from reconciler.render.plan import RENDERERS
 @handle_errors
 def drift(
     state_dir: Path,
+    only: FlowFilter,
     fmt: str,
     write: bool,
-    flows: tuple[str, ...],
     outputs: tuple[str, ...],
     mode: str | None,
     memory: Path | None,
 ) -> int:
     """Exit 2 if the live flows differ from git, 0 if they match."""
     aws = common.aws()
-    planned = compute_plan(state_dir, aws, os.environ)
+    try:
+        # Only the flows chosen are read (--flow/--region, as for plan).
+        planned = compute_plan(state_dir, aws, os.environ, only)
+    except NoFlowMatches as e:
+        # A filter that matches nothing has no drift (scheduled runs filter by pattern).
+        click.echo(f"{e}: nothing to compare", err=True)
+        return EXIT_OK
     names = [
-        name
-        for name, spec in planned.state.flows.items()
-        if (mode is None or spec.drift == mode)
-        and (not flows or any(fnmatchcase(name, p) for p in flows))
+        name for name, spec in planned.state.flows.items() if mode is None or spec.drift == mode
     ]
     result = select(planned.plan, flows=names or ["\0none"], outputs=outputs)
     if not write:

@@ -14,16 +14,19 @@ from reconciler.cli import common
 from reconciler.cli.common import (
     EXIT_CHANGES,
     EXIT_OK,
+    flow_filter_options,
     format_option,
     handle_errors,
     replace_unmanaged_option,
     state_option,
 )
+from reconciler.core.selection import FlowFilter
 from reconciler.render.plan import RENDERERS
 
 
 @click.command()
 @state_option
+@flow_filter_options
 @format_option
 @click.option(
     "--detailed-exitcode",
@@ -40,6 +43,7 @@ from reconciler.render.plan import RENDERERS
 @handle_errors
 def plan(
     state_dir: Path,
+    only: FlowFilter,
     fmt: str,
     detailed_exitcode: bool,
     out_file: Path | None,
@@ -47,7 +51,7 @@ def plan(
 ) -> int:
     """Show the per-output adds, updates and removals that would make AWS match git."""
     planned = compute_plan(
-        state_dir, common.aws(), os.environ, replace_unmanaged=frozenset(replace_unmanaged)
+        state_dir, common.aws(), os.environ, only, replace_unmanaged=frozenset(replace_unmanaged)
     )
     if fmt == "text":
         common.echo_plan_text(RENDERERS[fmt](planned.plan))

@@ -9,12 +9,14 @@ import click
 
 from reconciler.app.status import current_status
 from reconciler.cli import common
-from reconciler.cli.common import EXIT_OK, handle_errors, state_option
+from reconciler.cli.common import EXIT_OK, flow_filter_options, handle_errors, state_option
+from reconciler.core.selection import FlowFilter
 from reconciler.render.status import RENDERERS
 
 
 @click.command("status")
 @state_option
+@flow_filter_options
 @click.option(
     "--format",
     "fmt",
@@ -35,9 +37,9 @@ from reconciler.render.status import RENDERERS
     help="Judge health on the metrics of the last N minutes.",
 )
 @handle_errors
-def status(state_dir: Path, fmt: str, out: Path | None, minutes: int) -> int:
+def status(state_dir: Path, only: FlowFilter, fmt: str, out: Path | None, minutes: int) -> int:
     """Each output's desired and live state, drift, and health from CloudWatch."""
-    report = current_status(state_dir, common.aws(), os.environ, minutes=minutes)
+    report = current_status(state_dir, common.aws(), os.environ, minutes=minutes, only=only)
     page = RENDERERS[fmt](report)
     if out is None:
         click.echo(page, nl=False)

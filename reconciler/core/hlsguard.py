@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from deepdiff import DeepDiff
-
 from reconciler.core.models import HlsView
 
 
@@ -25,5 +23,7 @@ class HlsCheck:
 
     def differences(self) -> str:
         """What changed, as deepdiff reports it (credentials are digests here)."""
+        from deepdiff import DeepDiff  # slow to import: only when there is a change to show
+
         diff = DeepDiff(json.loads(self.before.snapshot), json.loads(self.after.snapshot))
         return str(diff.pretty())

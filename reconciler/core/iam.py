@@ -34,6 +34,9 @@ references; `*` appears only where the SAR lists no resource type:
   from the flow named in the request). A tag condition (aws:ResourceTag on
   the managed-by tag) is not used: a replace of an adopted output removes an
   output that is not tagged yet, and prune removes untagged ones by design.
+- Apply records which outputs are ours in the flow's own tags (the ownership
+  manifest, core.ownership): TagResource on exactly the state's flows; plans
+  read it with ListTagsForResource (`*`, as above).
 - AddFlowOutputs with OutputTags also needs mediaconnect:TagResource on the new
   outputs, and an `Encryption.RoleArn` (from `encryption:`) needs iam:PassRole on
   exactly that role, conditioned on `iam:PassedToService: mediaconnect.amazonaws.com`
@@ -315,6 +318,7 @@ class _Statements:
             ),
         )
         yield "TagDeclaredOutputsAsManaged", _allow(["mediaconnect:TagResource"], declared)
+        yield "RecordOwnershipInFlowTags", _allow(["mediaconnect:TagResource"], flows)
         yield (
             "RemoveOutputsFromTheseFlowsOnly",
             _allow(

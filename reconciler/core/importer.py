@@ -28,7 +28,7 @@ from reconciler.core.secrets import Secret, SsmRef, key_parameter
 # an srt-caller output its StreamId, which SRT ingest usually uses for the key.
 
 # The destination schema's `name` pattern (tests check they agree).
-OUTPUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+OUTPUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}(?![\s\S])")  # no trailing newline
 
 # Attribute names that look like credentials: never copied into a file.
 CREDENTIAL_NAME = re.compile(r"key|password|passphrase|secret|token", re.I)

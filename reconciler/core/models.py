@@ -197,6 +197,20 @@ class HlsView:
 
 
 @dataclass(frozen=True)
+class Manifest:
+    """The ownership manifest of a flow (core.ownership): output ids known to be
+    ours and known not to be, and where in the flow's tags they were read."""
+
+    owned: frozenset[str] = frozenset()
+    unowned: frozenset[str] = frozenset()
+    keys: frozenset[str] = frozenset()  # the flow's manifest tag keys, when read
+    other_tags: int = 0  # the flow's other tags: they count against the 50 too
+
+    def same_ids(self, other: Manifest) -> bool:
+        return (self.owned, self.unowned) == (other.owned, other.unowned)
+
+
+@dataclass(frozen=True)
 class LiveFlow:
     name: str
     arn: str
@@ -204,3 +218,4 @@ class LiveFlow:
     status: str
     outputs: tuple[LiveOutput, ...] = field(default=())
     hls: HlsView | None = None  # set when the flow file declares an hls_guard
+    manifest: Manifest | None = None  # the ownership record in the flow's tags, when read

@@ -148,6 +148,12 @@ class UrlOutput:
 
 def parse_url(url: str) -> UrlOutput:
     """Turn a destination URL into output fields (without the stream key)."""
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise UrlError("URL contains spaces, line breaks or control characters")
+    if not url.isascii():
+        raise UrlError(
+            "URL contains non-ASCII characters (write an international host name in its xn-- form)"
+        )
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -183,7 +189,7 @@ def parse_url(url: str) -> UrlOutput:
         if unknown:
             raise UrlError(f"unsupported SRT URL parameter(s): {', '.join(sorted(unknown))}")
         if "latency" in query:
-            if not query["latency"].isdigit():
+            if not re.fullmatch(r"[0-9]{1,9}", query["latency"]):
                 raise UrlError("SRT latency must be a whole number of milliseconds")
             fields["MinLatency"] = int(query["latency"])
         if "streamid" in query:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.core.errors import Location, StateError, StateErrors
+from reconciler.core.errors import ReconcilerError, StateError, StateErrors
 from reconciler.core.freeze import windows
 from reconciler.core.models import (
     DEFAULT_MAX_REMOVALS,
@@ -38,11 +39,13 @@ from reconciler.core.outputs import (
     carries_stream_key,
     parse_url,
 )
+from reconciler.core.regions import region_problem
 from reconciler.core.rules import MAX_OUTPUTS_PER_FLOW, output_errors
 from reconciler.core.schema import HOW_TO_REFERENCE, MOVE_KEY, schema_errors
 from reconciler.core.secrets import Secret, SecretRef, mask_all, secret_ref
 from reconciler.core.servicemodel import request_errors
-from reconciler.core.yamlfile import Document, load_document, state_files
+from reconciler.core.settingscheck import setting_errors
+from reconciler.core.yamlfile import Document, load_document, read_state_file, state_files
 
 PLACEHOLDER_FLOW_ARN = "arn:aws:mediaconnect:us-east-1:000000000000:flow:1-validate:validate"
 
@@ -51,16 +54,25 @@ def load_state(root: Path) -> State:
     """Read and validate `root/flows/*.yaml` and `root/destinations/*.yaml`.
 
     The returned State carries the fingerprint of exactly the bytes parsed.
-    Raises StateErrors listing every problem found, sorted by file and line.
+    Raises StateErrors listing every problem found, sorted by file and line,
+    or one ReconcilerError when there is no state to read at all.
     """
     if not root.is_dir():
-        raise StateErrors([StateError(Location(root), "state directory not found")])
+        raise ReconcilerError(f"{root}: state directory not found")
+    if not state_files(root / "flows"):
+        raise ReconcilerError(f"{root / 'flows'}: no flow files (*.yaml) found")
     errors: list[StateError] = []
     digest = hashlib.sha256()
     files: dict[str, str] = {}
     flows: dict[str, FlowSpec] = {}
-    for doc in _documents(root, "flows", "flow", errors, digest, files):
-        flow = _flow(doc, errors)
+    broken = BrokenFlows()
+    for doc in _documents(root, "flows", "flow", errors, digest, files, broken):
+        problems = _flow_errors(doc)
+        if problems:
+            errors += problems
+            broken.names.add(doc.data["name"])
+            continue
+        flow = _flow(doc)
         if flow.name in flows:
             errors.append(
                 doc.error(
@@ -69,12 +81,10 @@ def load_state(root: Path) -> State:
             )
         else:
             flows[flow.name] = flow
-    if not flows and not errors:
-        errors.append(StateError(Location(root / "flows"), "no flow files (*.yaml) found"))
     destinations: list[DestinationSpec] = []
     seen: dict[tuple[str, str], DestinationSpec] = {}
     for doc in _documents(root, "destinations", "destination", errors, digest, files):
-        dest = _destination(doc, flows, errors)
+        dest = _destination(doc, flows, errors, broken)
         if dest is None:
             continue
         key = (dest.flow, dest.name)
@@ -105,6 +115,25 @@ def load_state(root: Path) -> State:
     return State(flows, tuple(destinations), f"sha256:{digest.hexdigest()}", files)
 
 
+@dataclass
+class BrokenFlows:
+    """Flow files that failed to load: their names, or `unknown` when a file
+    failed before its name could be read."""
+
+    names: set[str] = field(default_factory=set)
+    unknown: bool = False
+
+    def add(self, name: object) -> None:
+        if isinstance(name, str):
+            self.names.add(name)
+        else:
+            self.unknown = True
+
+    def covers(self, name: str) -> bool:
+        """Whether a reference to flow `name` may point at one of them."""
+        return self.unknown or name in self.names
+
+
 def _documents(
     root: Path,
     folder: str,
@@ -112,39 +141,57 @@ def _documents(
     errors: list[StateError],
     digest: Any,
     files: dict[str, str],
+    broken: BrokenFlows | None = None,
 ) -> Iterator[Document]:
     """Each schema-valid document of `root/folder`, every file's path and bytes
     added to `digest` as read (any edit changes the fingerprint), and each
-    file's own digest to `files` (so a stale plan can say which file changed)."""
+    file's own digest to `files` (so a stale plan can say which file changed).
+    Files that fail are noted in `broken`."""
     for path in state_files(root / folder):
         digest.update(f"{folder}/{path.name}\0".encode())
         try:
-            content = path.read_bytes()
-        except OSError as e:
-            errors.append(StateError(Location(path), f"cannot read file: {e.strerror or e}"))
-            continue
-        digest.update(content + b"\0")
-        files[f"{folder}/{path.name}"] = f"sha256:{hashlib.sha256(content).hexdigest()}"
-        try:
+            content = read_state_file(path)
+            digest.update(content + b"\0")
+            files[f"{folder}/{path.name}"] = f"sha256:{hashlib.sha256(content).hexdigest()}"
             doc = load_document(path, content)
         except StateError as e:
             errors.append(e)
+            if broken is not None:
+                broken.unknown = True
             continue
         if not isinstance(doc.data, dict):
+            if broken is not None:
+                broken.unknown = True
             errors.append(doc.error(f"a {kind} file must be a mapping of fields"))
             continue
         problems = schema_errors(doc, kind)
         if problems:
             errors.extend(problems)
+            if broken is not None:
+                broken.add(doc.data.get("name"))
             continue
         yield doc
 
 
-def _flow(doc: Document, errors: list[StateError]) -> FlowSpec:
-    """The typed flow; problems with its freeze windows are appended to `errors`."""
+def _flow_errors(doc: Document) -> list[StateError]:
+    """What the flow schema cannot check: that its Regions exist."""
     data = doc.data
-    freeze, problems = windows(doc)
-    errors += problems
+    errors = []
+    problem = region_problem(data["region"])
+    if problem:
+        errors.append(doc.error(f"region: {problem}", "region"))
+    guard = data.get("hls_guard", {})
+    problem = region_problem(guard["region"]) if "region" in guard else None
+    if problem:
+        errors.append(doc.error(f"hls_guard.region: {problem}", "hls_guard", "region"))
+    errors += windows(doc)[1]  # freeze windows: times, zones, overlaps
+    return errors
+
+
+def _flow(doc: Document) -> FlowSpec:
+    """The typed flow (its `_flow_errors` found none)."""
+    data = doc.data
+    freeze = windows(doc)[0]
     return FlowSpec(
         name=data["name"],
         region=data["region"],
@@ -171,13 +218,19 @@ def _flow(doc: Document, errors: list[StateError]) -> FlowSpec:
 
 
 def _destination(
-    doc: Document, flows: Mapping[str, FlowSpec], errors: list[StateError]
+    doc: Document,
+    flows: Mapping[str, FlowSpec],
+    errors: list[StateError],
+    broken: BrokenFlows,
 ) -> DestinationSpec | None:
-    """The typed destination, or None with the reasons appended to `errors`."""
+    """The typed destination, or None with the reasons appended to `errors`.
+    A reference to a flow whose own file failed is not reported again here."""
     data = doc.data
     found: list[StateError] = []
     name, flow = data["name"], flows.get(data["flow"])
-    if flow is None:
+    if flow is None and broken.covers(data["flow"]):
+        pass  # that flow file's own error says what is wrong
+    elif flow is None:
         known = ", ".join(sorted(flows)) or "none"
         found.append(
             doc.error(f"flow {data['flow']!r} is not defined in flows/ (known: {known})", "flow")
@@ -188,7 +241,8 @@ def _destination(
                 f"output {name!r} is protected in {flow.location}; it cannot be managed", "name"
             )
         )
-    fields, key_path = _output_fields(doc, found)
+    shapes: list[StateError] = []  # settings of the wrong shape, left out of `fields`
+    fields, key_path = _output_fields(doc, found, shapes)
     stream_key = _secret_ref(data.get("stream_key"))
     if stream_key is not None and key_path is None and "Protocol" in fields:
         found.append(
@@ -201,12 +255,13 @@ def _destination(
         found.append(
             doc.error(
                 "stream_key: RTMP destinations need a stream_key, e.g. {ssm: /streaming/NAME/key}",
-                "name",
+                "url" if "url" in data else "protocol",
             )
         )
     key_path = key_path if stream_key else None
     if not found:
         found += _aws_request_errors(doc, name, fields, key_path)
+    found += shapes
     if found:
         errors += found
         return None
@@ -221,9 +276,12 @@ def _destination(
     )
 
 
-def _output_fields(doc: Document, errors: list[StateError]) -> tuple[dict[str, Value], str | None]:
+def _output_fields(
+    doc: Document, errors: list[StateError], shapes: list[StateError]
+) -> tuple[dict[str, Value], str | None]:
     """The output's fields from url, protocol, settings, description and enabled,
-    and the field a stream key would fill (None if the protocol takes none)."""
+    and the field a stream key would fill (None if the protocol takes none).
+    Settings AWS could not even parse go to `shapes`, and are left out."""
     data = doc.data
     fields: dict[str, Value] = {
         **IMPLICIT_DEFAULTS,
@@ -275,6 +333,11 @@ def _output_fields(doc: Document, errors: list[StateError]) -> tuple[dict[str, V
         where = ("settings", "RtmpPushSettings", "StreamName")
         errors.append(doc.error(f"{'.'.join(where)}: {HOW_TO_REFERENCE}", *where))
         settings["RtmpPushSettings"] = {k: v for k, v in rtmp.items() if k != "StreamName"}
+    for key in list(settings):
+        problems = setting_errors(doc, key, settings[key])
+        if problems:
+            shapes += problems
+            del settings[key]
     fields.update(flatten(settings))
     return fields, None if key_path in fields else key_path
 

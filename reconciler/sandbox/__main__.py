@@ -31,6 +31,19 @@ def main(argv: list[str] | None = None) -> int:
         help="after each output write, report the flow UPDATING for the next N DescribeFlow calls",
     )
     parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="wait this long before answering each request (a simulated round trip)",
+    )
+    parser.add_argument(
+        "--throttle",
+        action="store_true",
+        help="apply MediaConnect's rate limit: DescribeFlow 30/s, other calls 5/s burst 30 "
+        "(429 TooManyRequestsException when exceeded)",
+    )
+    parser.add_argument(
         "--seed",
         type=Path,
         metavar="STATE_DIR",
@@ -58,7 +71,12 @@ def main(argv: list[str] | None = None) -> int:
         _seeder(state)(args.endpoint)
         return 0
     try:
-        serve(args.port, on_ready=None if state is None else _seeder(state))
+        serve(
+            args.port,
+            on_ready=None if state is None else _seeder(state),
+            latency_ms=args.latency_ms,
+            throttle=args.throttle,
+        )
     except PortUnavailable as error:
         print(f"sandbox: {error}", file=sys.stderr)
         return 2

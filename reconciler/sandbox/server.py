@@ -14,8 +14,15 @@ import threading
 from collections.abc import Callable
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
 
 from reconciler.sandbox.mediaconnect import install
+from reconciler.sandbox.throttle import Limits
 
 HOST = "127.0.0.1"  # loopback only: the sandbox accepts anything from anyone who reaches it
 
@@ -24,11 +31,29 @@ class PortUnavailable(RuntimeError):
     """The requested port cannot be bound on 127.0.0.1."""
 
 
+class _LimitedServer(ThreadedMotoServer):
+    """moto's threaded server with `Limits` (latency, MediaConnect's rate limit) in front."""
+
+    def __init__(self, port: int, limits: Limits) -> None:
+        super().__init__(ip_address=HOST, port=port, verbose=False)
+        self._limits = limits
+
+    def _server_entry(self) -> None:
+        self._limits.app = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server(
+            HOST, self._port, self._limits, True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
 def serve(
     port: int,
     stop: threading.Event | None = None,
     *,
     on_ready: Callable[[str], None] | None = None,
+    latency_ms: float = 0.0,
+    throttle: bool = False,
 ) -> None:
     """Serve on 127.0.0.1:`port` until SIGTERM/SIGINT, or until `stop` is set.
 
@@ -36,7 +61,9 @@ def serve(
     once requests are accepted (port 0 picks a free port; the line names it),
     then calls `on_ready(endpoint)` (an exception there stops the server).
     Signal handlers are installed only when called from the main thread.
-    Raises PortUnavailable if the port is taken.
+    Raises PortUnavailable if the port is taken. `latency_ms` delays every
+    request; `throttle` applies MediaConnect's rate limit (see `throttle`);
+    both can be changed later through the control endpoint.
     """
     _check_bindable(port)
     install()
@@ -44,7 +71,8 @@ def serve(
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+    limits = Limits(app=lambda environ, start: [], latency_ms=latency_ms, throttle=throttle)
+    server = _LimitedServer(port, limits)
     server.start()
     try:
         host, bound = server.get_host_and_port()

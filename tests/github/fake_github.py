@@ -37,6 +37,7 @@ class FakeGitHub:
     pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
     artifacts: list[dict[str, Any]] = field(default_factory=list)
     failing: bool = False  # every write answers 502, as during an outage
+    runs: list[dict[str, Any]] = field(default_factory=list)  # workflow runs
     url: str = ""
 
     # --- set-up, as people and earlier runs would have left things -----------
@@ -119,6 +120,13 @@ class FakeGitHub:
                 p for p in self.pulls.values() if m[1] in (p["head"]["sha"], p["merge_commit_sha"])
             ]
             return 200, found, {}
+        if m := re.fullmatch(rf"{base}/actions/workflows/([^/]+)/runs", url.path):
+            found = [
+                r
+                for r in self.runs
+                if r["workflow"] == m[1] and r["status"] == query.get("status", r["status"])
+            ]
+            return 200, {"total_count": len(found), "workflow_runs": found}, {}
         if url.path == f"{base}/actions/artifacts" and method == "GET":
             found = [a for a in self.artifacts if a["name"] == query.get("name", a["name"])]
             return 200, {"total_count": len(found), "artifacts": found}, {}

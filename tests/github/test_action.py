@@ -137,7 +137,7 @@ def test_a_failing_command_fails_the_step_but_still_reports_its_exit_code(tmp_pa
 def test_an_unknown_command_is_refused(tmp_path, stand_in):
     done, outputs = run_step(tmp_path, stand_in, "destroy")
     assert done.returncode == 1
-    assert "::error::command must be validate, plan, apply or drift, not 'destroy'" in done.stdout
+    assert "::error::command must be install, validate, plan, apply or drift, not 'destroy'" in done.stdout
     assert outputs == {}
 
 
@@ -156,3 +156,10 @@ def test_the_pre_commit_hook_runs_reconcile_validate_on_state_changes(tmp_path, 
     broken.write_text(broken.read_text().replace("flow: ", "flow: no-such-"))
     bad = subprocess.run(command, cwd=state_dir.parent, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and "restream.yaml:" in bad.stderr
+
+
+def test_install_only_installs_and_runs_no_command(tmp_path, stand_in):
+    argv = tmp_path / "argv"
+    done, outputs = run_step(tmp_path, stand_in, "install", ARGV_FILE=str(argv), STAND_IN_EXIT="1")
+    assert done.returncode == 0, done.stderr
+    assert not argv.exists() and outputs == {}

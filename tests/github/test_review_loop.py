@@ -180,3 +180,28 @@ def test_a_refused_merge_is_explained_on_its_pull_request(github, tmp_path):
     notice(github, tmp_path, "refused", "--sha", "7" * 40, "--pr", pr, "--reason-file", reason)
     (comment,) = github.comments_on(pr)
     assert "also removes `linkedin`" in comment["body"] and "`production`" in comment["body"]
+
+
+def busy(github, tmp_path, **env):
+    out = tmp_path / "github_output"
+    out.write_text("")
+    done = run(github, "apply_busy.py", "--workflow", "apply.yml", GITHUB_OUTPUT=str(out), **env)
+    assert done.returncode == 0, done.stderr
+    return out.read_text()
+
+
+@pytest.mark.parametrize("status", ["queued", "in_progress", "waiting", "pending", "requested"])
+def test_drift_waits_while_an_apply_is_queued_or_running(github, tmp_path, status):
+    github.runs.append({"workflow": "drift.yml", "status": "in_progress"})
+    github.runs.append({"workflow": "apply.yml", "status": "completed"})
+    assert busy(github, tmp_path) == "busy=false\n"
+    github.runs.append({"workflow": "apply.yml", "status": status})
+    assert busy(github, tmp_path) == "busy=true\n"
+
+
+def test_when_github_cannot_say_drift_assumes_an_apply_is_running(github, tmp_path):
+    out = tmp_path / "github_output"
+    out.write_text("")
+    done = run(github, "apply_busy.py", token="wrong", GITHUB_OUTPUT=str(out))
+    assert done.returncode == 0 and out.read_text() == "busy=true\n"
+    assert "cannot tell whether apply.yml is running" in done.stdout

@@ -56,6 +56,8 @@ def test_actionlint_passes():
 def test_actionlint_catches_a_mistake_in_the_use_of_the_composite_action(tmp_path):
     """actionlint reads the composite action's inputs, so a typo cannot slip through."""
     shutil.copytree(ROOT / ".github", tmp_path / ".github")
+    # Where the workflows check the tool out, so actionlint reads the action there.
+    shutil.copytree(ROOT / ".github", tmp_path / ".reconcile-tool" / ".github")
     drift = tmp_path / ".github" / "workflows" / "drift.yml"
     drift.write_text(drift.read_text().replace("format: text", "formt: text"))
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True, timeout=30)
@@ -73,26 +75,46 @@ def test_github_schemas_accept_them(schema, files):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_third_party_actions_are_pinned_to_a_full_commit_with_its_version():
-    pins: dict[str, set[str]] = {}
+# Each action at the newest release of its current major (all node24), read as
+# tag -> commit from the action's own repository. Updating a pin means updating
+# this table after checking the tag's commit the same way.
+VERIFIED_PINS = {
+    "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
+    "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "actions/upload-artifact": ("bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"),
+    "actions/download-artifact": ("3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"),
+    "aws-actions/configure-aws-credentials": (
+        "e6de054238d6b7531b4efff3b6587d9aade6a06c",
+        "v6.2.3",
+    ),
+}
+
+
+def pins_in(text: str) -> list[tuple[str, str, str]]:
+    """(action, ref, comment) of every `uses:` of a third-party action."""
+    found = []
+    for line in text.splitlines():
+        if (m := re.match(r"\s*(?:- )?uses: (\S+)(.*)", line)) and not m[1].startswith("./"):
+            name, _, ref = m[1].partition("@")
+            found.append((name, ref, m[2]))
+    return found
+
+
+def test_third_party_actions_are_pinned_to_a_verified_commit_named_by_its_tag():
+    seen = set()
     for path in [*WORKFLOWS, ACTION]:
-        for line in path.read_text().splitlines():
-            if m := re.match(r"\s*(?:- )?uses: (\S+)(.*)", line):
-                action, comment = m[1], m[2]
-                if action.startswith("./"):
-                    continue
-                name, _, ref = action.partition("@")
-                assert re.fullmatch(r"[0-9a-f]{40}", ref), f"{path.name}: {action}"
-                assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), f"{path.name}: {line}"
-                pins.setdefault(name, set()).add(ref)
-    # One version of each action everywhere, so an update cannot miss a copy.
-    assert {name: len(refs) for name, refs in pins.items()} == {
-        "actions/checkout": 1,
-        "actions/setup-python": 1,
-        "aws-actions/configure-aws-credentials": 1,
-        "actions/upload-artifact": 1,
-        "actions/download-artifact": 1,
-    }
+        for name, ref, comment in pins_in(path.read_text()):
+            assert name in VERIFIED_PINS, f"{path.name}: {name} has no verified pin"
+            sha, tag = VERIFIED_PINS[name]
+            assert (ref, comment) == (sha, f" # {tag}"), f"{path.name}: {name}@{ref}{comment}"
+            seen.add(name)
+    assert seen == set(VERIFIED_PINS)
+
+
+def test_the_pin_check_catches_a_tag_comment_that_does_not_match():
+    wrong = "      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v4.2.2\n"
+    ((name, ref, comment),) = pins_in(wrong)
+    assert (ref, comment) != (VERIFIED_PINS[name][0], f" # {VERIFIED_PINS[name][1]}")
 
 
 # What each job may write; everything else is read-only or nothing.
@@ -101,8 +123,7 @@ WRITES = {
     ("plan.yml", "validate"): set(),
     ("plan.yml", "plan"): {"id-token", "pull-requests"},
     ("plan.yml", "fork-notice"): {"pull-requests"},
-    ("apply.yml", "plan"): {"id-token"},
-    ("apply.yml", "apply"): {"id-token"},
+    ("apply.yml", "apply"): {"id-token", "pull-requests", "issues"},
     ("drift.yml", "drift"): {"id-token", "issues"},
 }
 
@@ -159,11 +180,14 @@ def test_pull_requests_from_forks_get_no_credentials_and_run_no_code_with_a_writ
     notice = jobs["fork-notice"]
     assert "github.event_name == 'pull_request_target'" in notice["if"]
     assert "!= github.repository" in notice["if"]
-    checkout = next(s for s in notice["steps"] if "checkout" in s.get("uses", ""))
-    assert "ref" not in checkout["with"] and "repository" not in checkout["with"]
+    (checkout,) = [s for s in notice["steps"] if "checkout" in s.get("uses", "")]
+    # This repository's (or the named release's) scripts at the base commit: never the head.
+    assert checkout["with"]["repository"] == "${{ inputs.tool-repository || github.repository }}"
+    assert checkout["with"]["ref"] == "${{ inputs.tool-ref || github.sha }}"
+    assert checkout["with"]["sparse-checkout"] == ".github/scripts"
     assert runs(plan, "fork-notice") == (
-        'python3 .github/scripts/sticky_comment.py --pr "$PR" --name plan '
-        "--body-file .github/scripts/fork_notice.md"
+        'python3 .reconcile-tool/.github/scripts/sticky_comment.py --pr "$PR" --name plan '
+        "--body-file .reconcile-tool/.github/scripts/fork_notice.md"
     )
 
 
@@ -178,50 +202,109 @@ def role(workflow: dict, job: str) -> str:
     return credentials["with"]["role-to-assume"]
 
 
-def test_the_plan_goes_to_one_sticky_comment_and_the_job_summary():
+TOOL = "./.reconcile-tool/.github/actions/reconcile"
+
+
+def test_the_pull_request_plan_is_read_once_saved_and_rendered_from_the_saved_plan():
     plan = load("plan.yml")
-    assert role(plan, "plan") == "${{ vars.RECONCILE_PLAN_ROLE_ARN }}"
-    assert step(plan, "plan", "plan")["uses"] == "./.github/actions/reconcile"
-    assert step(plan, "plan", "plan")["with"] == {"command": "plan", "format": "markdown"}
+    assert role(plan, "plan") == "${{ inputs.plan-role-arn || vars.RECONCILE_PLAN_ROLE_ARN }}"
+    planning = [s for s in steps(plan, "plan") if s.get("with", {}).get("command") == "plan"]
+    assert len(planning) == 1  # AWS is read once
+    assert planning[0]["with"]["args"] == "--out ${{ runner.temp }}/pr.plan"
+    assert planning[0]["env"] == {"RECONCILE_PLAN_KEY": "${{ secrets.RECONCILE_PLAN_KEY }}"}
     commands = runs(plan, "plan")
-    assert 'sticky_comment.py --pr "$PR" --name plan --body-file "$comment"' in commands
-    assert 'job_summary.py --markdown "$PLAN" --text "Full plan (text)=$TEXT"' in commands
+    assert '"$RECONCILE" show "$RUNNER_TEMP/pr.plan" --format "$format"' in commands
+    assert "pr_plan.py --pr" in commands and "job_summary.py --markdown" in commands
+    (upload,) = [s for s in steps(plan, "plan") if "upload-artifact" in s.get("uses", "")]
+    assert upload["with"]["name"] == (
+        "reconcile-plan-pr${{ github.event.pull_request.number }}"
+        "-${{ github.event.pull_request.head.sha }}"
+    )
+    assert upload["with"]["retention-days"] == 1
+    assert "${{ runner.temp }}/pr.plan\n" in upload["with"]["path"]
 
 
-def test_applies_never_overlap_are_never_cancelled_and_apply_the_saved_plan():
+def test_apply_applies_main_plan_only_when_it_is_the_reviewed_one():
     apply = load("apply.yml")
     assert on(apply)["push"] == {"branches": ["main"], "paths": ["state/**"]}
+    (job,) = apply["jobs"].values()
     # One group for the whole repository (no ref or run id in it), never cancelled.
-    assert apply["concurrency"] == {"group": "reconcile-apply", "cancel-in-progress": False}
-    jobs = apply["jobs"]
-    assert "environment" not in jobs["plan"]
-    assert jobs["apply"]["environment"] == "production"
-    assert jobs["apply"]["needs"] == "plan"
-    assert jobs["apply"]["if"] == "needs.plan.outputs.changes == 'true'"
-    assert role(apply, "plan") == "${{ vars.RECONCILE_PLAN_ROLE_ARN }}"
-    assert role(apply, "apply") == "${{ vars.RECONCILE_APPLY_ROLE_ARN }}"
-    saved = "${{ runner.temp }}/plan.saved"
-    assert step(apply, "plan", "plan")["with"]["args"] == f"--out {saved}"
-    assert step(apply, "apply", "apply")["with"] == {
-        "command": "apply",
-        "args": "${{ runner.temp }}/saved/plan.saved --report ${{ runner.temp }}/report.json",
-    }
-    uploads = {
-        s["with"]["name"]: s
-        for job in ("plan", "apply")
-        for s in steps(apply, job)
-        if "upload-artifact" in s.get("uses", "")
-    }
-    assert set(uploads) == {"plan", "apply-report"}
-    assert saved in uploads["plan"]["with"]["path"]
-    assert "${{ runner.temp }}/report.json" in uploads["apply-report"]["with"]["path"]
-    assert uploads["apply-report"]["if"] == "${{ !cancelled() }}"  # a failed apply's too
+    assert job["concurrency"] == {"group": "reconcile-apply", "cancel-in-progress": False}
+    assert job["environment"] == "${{ inputs.environment || 'production' }}"
+    assert role(apply, "apply") == "${{ inputs.apply-role-arn || vars.RECONCILE_APPLY_ROLE_ARN }}"
+    assert 'reviewed_plan.py" --sha' in step(apply, "apply", "reviewed")["run"]
+    (download,) = [s for s in steps(apply, "apply") if "download-artifact" in s.get("uses", "")]
+    assert download["if"] == "steps.reviewed.outputs.found == 'true'"
+    assert download["with"]["run-id"] == "${{ steps.reviewed.outputs.run-id }}"
+    assert step(apply, "apply", "plan")["with"]["args"] == "--out ${{ runner.temp }}/main.plan"
+    applying = step(apply, "apply", "apply")
+    # A push applies only with a reviewed plan, and only through --approved.
+    assert "steps.reviewed.outputs.found == 'true'" in applying["if"]
+    assert 'approved=(--approved "$RUNNER_TEMP/reviewed/pr.plan")' in applying["run"]
+    assert applying["env"]["RECONCILE_PLAN_KEY"] == "${{ secrets.RECONCILE_PLAN_KEY }}"
+    commands = runs(apply, "apply")
+    assert "apply_notice.py\" refused" in commands and "apply_notice.py\" result" in commands
+    (upload,) = [s for s in steps(apply, "apply") if "upload-artifact" in s.get("uses", "")]
+    assert upload["if"] == "${{ !cancelled() }}"  # a failed apply's report too
 
 
-def test_drift_runs_on_a_schedule_and_on_demand_and_feeds_the_issue_script():
+def test_drift_skips_while_an_apply_is_queued_or_running():
     drift = load("drift.yml")
-    assert set(on(drift)) == {"schedule", "workflow_dispatch"}
+    assert set(on(drift)) == {"schedule", "workflow_dispatch", "workflow_call"}
     check = step(drift, "drift", "drift")
-    assert check["uses"] == "./.github/actions/reconcile"
-    assert check["with"] == {"command": "drift", "format": "markdown"}
-    assert "drift_issue.py --exit-code" in runs(drift, "drift")
+    assert check["uses"] == TOOL
+    assert check["with"]["command"] == "drift"
+    assert check["if"] == "steps.before.outputs.busy == 'false'"
+    assert "apply_busy.py" in step(drift, "drift", "before")["run"]
+    assert "apply_busy.py" in step(drift, "drift", "after")["run"]
+    assert 'drift_issue.py" --exit-code' in runs(drift, "drift")
+    issue = next(s for s in steps(drift, "drift") if "drift_issue.py" in s.get("run", ""))
+    assert issue["if"] == "steps.after.outputs.busy == 'false'"
+
+
+def assumes_role(step_: dict) -> bool:
+    return "configure-aws-credentials" in step_.get("uses", "")
+
+
+def installs(step_: dict) -> bool:
+    return step_.get("uses") == TOOL and step_.get("with", {}).get("command") == "install"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_the_tool_is_installed_hash_pinned_before_any_aws_credentials(path):
+    for name, job in yaml.safe_load(path.read_text())["jobs"].items():
+        job_steps = job["steps"]
+        credentials = [i for i, s in enumerate(job_steps) if assumes_role(s)]
+        if not credentials:
+            continue
+        first = credentials[0]
+        assert any(installs(s) for s in job_steps[:first]), (path.name, name)
+        for later in job_steps[first:]:
+            assert "pip " not in later.get("run", ""), (path.name, name)
+            assert not installs(later), (path.name, name)
+    install = yaml.safe_load(ACTION.read_text())["runs"]["steps"][1]["run"]
+    pips = [line for line in install.splitlines() if "pip install" in line]
+    assert "--require-hashes" in pips[0] and ".github/requirements.txt" in pips[0]
+    assert "--no-deps --no-build-isolation --no-index" in pips[1]
+
+
+def test_the_install_check_can_fail():
+    late = [
+        {"uses": "aws-actions/configure-aws-credentials@x"},
+        {"uses": TOOL, "with": {"command": "install"}},
+    ]
+    assert not any(installs(s) for s in late[:1])
+
+
+@pytest.mark.parametrize("name", ["plan.yml", "apply.yml", "drift.yml"])
+def test_each_workflow_can_be_called_from_another_repository(name):
+    call = on(load(name))["workflow_call"]
+    inputs = set(call["inputs"])
+    assert {"state-dir", "region", "tool-repository", "tool-ref"} <= inputs
+    assert {"plan.yml": "plan-role-arn", "apply.yml": "apply-role-arn"}.get(
+        name, "plan-role-arn"
+    ) in inputs
+    if name == "apply.yml":
+        assert call["inputs"]["environment"]["default"] == "production"
+    if name != "drift.yml":
+        assert set(call["secrets"]) == {"RECONCILE_PLAN_KEY"}

@@ -261,7 +261,8 @@ def test_import_then_plan_changes_no_setting(make, sandbox, empty_state, aws_cal
     aws_calls.clear()
     applied = run("apply", "--state", str(empty_state), "--auto-approve")
     assert applied.exit_code == 0, applied.output
-    assert aws_calls.writes() == ["TagResource"] * len(flow.outputs)
+    # each output, then the flow's ownership manifest (docs/ownership.md)
+    assert aws_calls.writes() == ["TagResource"] * (len(flow.outputs) + 1)
     assert run("plan", "--state", str(empty_state), "--detailed-exitcode").exit_code == 0
     assert_nowhere(list(flow.keys), result.output, applied.output, files=empty_state)
 
