@@ -41,7 +41,8 @@ def _cpu_note(one: StepLike, many: StepLike) -> str:
     rest_one = one.seconds - cpu_one - srv_one
     rest_many = many.seconds - cpu_many - srv_many
     return (
-        f"CPU time of the client (parsing 50 vs 1,000 files) {cpu_one:.2f} s and "
+        f"CPU time of the client (parsing {one.flows * 50:,} vs {many.flows * 50:,} files) "
+        f"{cpu_one:.2f} s and "
         f"{cpu_many:.2f} s, of the sandbox server (moto answering, one process) "
         f"{srv_one:.2f} s and {srv_many:.2f} s; wall time less both: {rest_one:.2f} s and "
         f"{rest_many:.2f} s, ratio {rest_many / max(rest_one, 1e-9):.2f} (an estimate: the "

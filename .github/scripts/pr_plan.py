@@ -88,7 +88,8 @@ def overlaps_of(pr: int, flows_by_pr: Mapping[int, list[str]]) -> dict[int, list
 
 def publish(github: GitHub, pr: int, plan: Mapping[str, Any], text: str) -> list[str]:
     """The label, this pull request's plan comment, and the warnings on the others."""
-    done = [set_label(github, pr, removes_outputs(plan))]
+    # A failed plan says nothing about removals: the label stays as the last plan left it.
+    done = [] if plan.get("failed") else [set_label(github, pr, removes_outputs(plan))]
     others = {}
     for pull in github.paginate(f"/repos/{github.repo}/pulls?state=open&per_page=100"):
         if pull["number"] != pr and (found := plan_comment(github, pull["number"])) is not None:

@@ -112,6 +112,17 @@ class FakeGitHub:
                     return 404, {"message": "Label does not exist"}, {}
                 labels.remove({"name": name})
             return 200, labels, {}
+        if url.path == f"{base}/pulls" and method == "POST":
+            number = self.add_pull("0" * 40)
+            self.pulls[number].update(
+                {k: body[k] for k in ("title", "body")}, head={"sha": "0" * 40, "ref": body["head"]}
+            )
+            self.pulls[number]["base"] = {"ref": body["base"]}
+            return 201, self.pulls[number], {}
+        if (m := re.fullmatch(rf"{base}/pulls/(\d+)", url.path)) and method == "PATCH":
+            pull = self.pulls[int(m[1])]
+            pull.update(body)
+            return 200, pull, {}
         if url.path == f"{base}/pulls" and method == "GET":
             found = [p for p in self.pulls.values() if p["state"] == query.get("state", "open")]
             return self._page(url.path, query, found)

@@ -65,6 +65,19 @@ def test_a_plan_that_removes_outputs_labels_the_pull_request_until_it_no_longer_
     assert deletes == [f"/repos/{REPO}/issues/{pr}/labels/reconcile%3A%20removes%20outputs"]
 
 
+def test_a_failed_plan_leaves_the_label_as_it_was(github, tmp_path):
+    pr = github.add_pull("a" * 40)
+    publish(github, tmp_path, pr, ("remove", "tv", "linkedin"))
+    failed = tmp_path / "failed.json"
+    failed.write_text('{"changes": [], "failed": true}')
+    body = tmp_path / "body.md"
+    body.write_text("**The plan failed**\n")
+    done = run(github, "pr_plan.py", "--pr", pr, "--plan-json", failed, "--body-file", body)
+    assert done.returncode == 0, done.stderr
+    assert github.labels_of(pr) == [LABEL]
+    assert plan_comment(github, pr).endswith("**The plan failed**\n")
+
+
 def test_two_pull_requests_changing_one_flow_each_warn_and_link_the_other(github, tmp_path):
     first, second, elsewhere = (github.add_pull(c * 40) for c in "abc")
     publish(github, tmp_path, first, ("add", "tv", "youtube"))

@@ -125,6 +125,8 @@ WRITES = {
     ("plan.yml", "fork-notice"): {"pull-requests"},
     ("apply.yml", "apply"): {"id-token", "pull-requests", "issues"},
     ("drift.yml", "drift"): {"id-token", "issues"},
+    ("drift.yml", "pull-requests"): {"contents", "id-token", "pull-requests"},
+    ("drift.yml", "heal"): {"id-token"},
 }
 
 
