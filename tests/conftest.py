@@ -134,7 +134,7 @@ class Sandbox:
             "Protocol": "rtmp-push",
             "Destination": "ingest.example.net",
             "Port": 1935,
-            "RtmpPushSettings": {"ApplicationName": "live", "StreamName": "hm-key"},
+            "RtmpPushSettings": {"ApplicationName": "live", "StreamName": "hm-key-0001"},
         }
         output.update(extra)
         return self.client.add_flow_outputs(FlowArn=flow_arn, Outputs=[output])["Outputs"][0]

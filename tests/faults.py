@@ -33,6 +33,28 @@ ERRORS = {
 }
 
 
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def echo_response(request: Any) -> AWSResponse:
+    """A 400 whose message repeats the whole request: as sent (JSON), as a
+    Python repr, and every string in it raw, as a careless service might."""
+    body = request.body.decode() if isinstance(request.body, bytes) else str(request.body or "")
+    try:
+        data: Any = json.loads(body)
+    except ValueError:
+        data = body
+    message = f"Invalid request: {body} parsed as {data!r}; bad values: {' '.join(_strings(data))}"
+    payload = json.dumps({"__type": "BadRequestException", "message": message, "Message": message})
+    headers = {"x-amzn-errortype": "BadRequestException", "content-type": "application/json"}
+    return AWSResponse(request.url, 400, headers, MockRawResponse(payload))  # type: ignore[arg-type]
+
+
 def error_response(url: str, kind: str) -> AWSResponse:
     status, code, message = ERRORS[kind]
     body = json.dumps({"__type": code, "message": message, "Message": message})
@@ -43,7 +65,8 @@ def error_response(url: str, kind: str) -> AWSResponse:
 @dataclass
 class Faults:
     """`plan(service, operation) -> kind | None` decides each request's fate:
-    an ERRORS kind, "drop" (applied, then the response is lost), or None."""
+    an ERRORS kind, "echo" (a 400 repeating the request, see `echo_response`),
+    "drop" (applied, then the response is lost), or None."""
 
     plan: Callable[[str, str], str | None]
     injected: list[tuple[str, str, str]] = field(default_factory=list)
@@ -57,6 +80,8 @@ class Faults:
         if kind == "drop":
             botocore_stubber(event_name, request, **kwargs)  # moto applies it...
             raise ReadTimeoutError(endpoint_url=request.url)  # ...and the answer never arrives
+        if kind == "echo":
+            return echo_response(request)
         return error_response(request.url, kind)
 
 

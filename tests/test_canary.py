@@ -31,6 +31,7 @@ def canary_state(tmp_path, sandbox, monkeypatch) -> Path:
     sm.create_secret(Name="canary/plain", SecretString=f"{CANARY}-sm")
     sm.create_secret(Name="canary/json", SecretString=json.dumps({"key": f"{CANARY}-json"}))
     monkeypatch.setenv("CANARY_KEY", f"{CANARY}-env")
+    monkeypatch.setenv("RECONCILE_PLAN_KEY", "ci-secret")  # an {env:} key in a saved plan
     flow_arn = sandbox.create_flow()
     sandbox.add_hand_made_output(
         flow_arn,

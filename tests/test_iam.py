@@ -339,7 +339,7 @@ def test_import_and_sync_table_are_allowed_by_the_migrate_and_operate_roles(
         Destinations=[
             {
                 "Id": "yt",
-                "Settings": [{"Url": "rtmp://a.rtmp.youtube.com/live2", "StreamName": "yt-9f8e"}],
+                "Settings": [{"Url": "rtmp://a.rtmp.youtube.com/live2", "StreamName": "yt-9f8e-7d6c"}],
             }
         ],
         EncoderSettings={

@@ -38,7 +38,7 @@ def test_saved_plan_names_flows_changes_and_references_but_no_key(saved, flow_ar
     text = saved.read_text()
     assert_no_keys(text)
     document = json.loads(text)
-    assert (document["format"], document["version"]) == ("mediaconnect-reconciler/plan", 2)
+    assert (document["format"], document["version"]) == ("mediaconnect-reconciler/plan", 3)
     assert document["flows"] == [
         {
             "name": FLOW_NAME,
@@ -51,7 +51,9 @@ def test_saved_plan_names_flows_changes_and_references_but_no_key(saved, flow_ar
     assert document["summary"] == {"add": 4, "update": 0, "replace": 0, "remove": 0, "adopt": 0}
     refs = {s["output"]: s["reference"] for s in document["secrets"]}
     assert refs["youtube-main"] == "{ssm: /lunora/streaming/youtube-main/stream-key}"
-    assert all(s["fingerprint"].startswith("hmac-sha256:") for s in document["secrets"])
+    # an SSM key is recorded as its parameter's version: nothing to test guesses against
+    assert all(s["fingerprint"] == "ssm-version:1" for s in document["secrets"])
+    assert "hmac" not in text
     assert document["git"] is None  # the state copy is not in a git work tree
 
 
@@ -126,7 +128,7 @@ def test_not_a_plan_file_is_one_clear_line(tmp_path, state_dir, content, message
     result = run("apply", str(path), "--state", str(state_dir))
     assert result.exit_code == 1
     assert result.stderr == f"error: {path}: {message}" + (
-        " (this reconcile reads version 2); plan again\n" if "99" in content else "\n"
+        " (this reconcile reads version 3); plan again\n" if "99" in content else "\n"
     )
 
 

@@ -48,17 +48,17 @@ def live_keys(sandbox, flow_arn):
 
 def test_ssm_keys_are_fetched_ten_per_call_and_applied(tmp_path, sandbox, flow, aws_calls):
     for i in range(25):
-        sandbox.put_key(f"/keys/k{i}", f"value-{i}")
+        sandbox.put_key(f"/keys/k{i}", f"value-{i:04d}")
     state = make_state(tmp_path, [f"{{ssm: /keys/k{i}}}" for i in range(25)])
     aws_calls.clear()
     result = run("apply", "--state", str(state), "--auto-approve")
     assert result.exit_code == 0, result.output
     assert aws_calls.named("GetParameters") == 3
-    assert live_keys(sandbox, flow) == {f"d{i}": f"value-{i}" for i in range(25)}
+    assert live_keys(sandbox, flow) == {f"d{i}": f"value-{i:04d}" for i in range(25)}
 
 
 def test_a_shared_reference_is_read_once(tmp_path, sandbox, flow, aws_calls):
-    sandbox.put_key("/keys/shared", "one-key")
+    sandbox.put_key("/keys/shared", "one-key-0001")
     state = make_state(tmp_path, ["{ssm: /keys/shared}"] * 3)
     aws_calls.clear()
     assert run("plan", "--state", str(state)).exit_code == 0
@@ -68,7 +68,7 @@ def test_a_shared_reference_is_read_once(tmp_path, sandbox, flow, aws_calls):
 def test_secrets_manager_twenty_per_call_with_json_fields(tmp_path, sandbox, flow, aws_calls):
     sm = boto3.client("secretsmanager", region_name=REGION)
     for i in range(21):
-        sm.create_secret(Name=f"stream/s{i}", SecretString=json.dumps({"key": f"sm-{i}"}))
+        sm.create_secret(Name=f"stream/s{i}", SecretString=json.dumps({"key": f"sm-key-{i:04d}"}))
     sm.create_secret(Name="stream/plain", SecretString="plain-key")
     refs = [f"{{secretsmanager: stream/s{i}, key: key}}" for i in range(21)]
     state = make_state(tmp_path, [*refs, "{secretsmanager: stream/plain}"])
@@ -76,16 +76,16 @@ def test_secrets_manager_twenty_per_call_with_json_fields(tmp_path, sandbox, flo
     assert run("apply", "--state", str(state), "--auto-approve").exit_code == 0
     assert aws_calls.named("BatchGetSecretValue") == 2
     keys = live_keys(sandbox, flow)
-    assert keys["d0"] == "sm-0" and keys["d20"] == "sm-20" and keys["d21"] == "plain-key"
+    assert keys["d0"] == "sm-key-0000" and keys["d20"] == "sm-key-0020" and keys["d21"] == "plain-key"
 
 
 def test_secret_given_by_arn(tmp_path, sandbox, flow):
     arn = boto3.client("secretsmanager", region_name=REGION).create_secret(
-        Name="stream/by-arn", SecretString="arn-key"
+        Name="stream/by-arn", SecretString="arn-key-0001"
     )["ARN"]
     state = make_state(tmp_path, [f"{{secretsmanager: '{arn}'}}"])
     assert run("apply", "--state", str(state), "--auto-approve").exit_code == 0
-    assert live_keys(sandbox, flow) == {"d0": "arn-key"}
+    assert live_keys(sandbox, flow) == {"d0": "arn-key-0001"}
 
 
 @pytest.mark.parametrize(
@@ -132,7 +132,7 @@ def test_plain_string_parameter_is_used_with_a_warning(tmp_path, sandbox, flow):
 
 
 def test_access_denied_is_reported_per_reference(tmp_path, sandbox, flow, aws_calls):
-    sandbox.put_key("/keys/a", "a")
+    sandbox.put_key("/keys/a", "a-key-0001")
     state = make_state(tmp_path, ["{ssm: /keys/a}"])
     with injected(always("ssm", "GetParameters", "denied")):
         result = run("plan", "--state", str(state))
@@ -143,7 +143,7 @@ def test_access_denied_is_reported_per_reference(tmp_path, sandbox, flow, aws_ca
 
 def test_throttling_that_outlasts_retries_is_reported(tmp_path, sandbox, flow, monkeypatch):
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
-    sandbox.put_key("/keys/a", "a")
+    sandbox.put_key("/keys/a", "a-key-0001")
     state = make_state(tmp_path, ["{ssm: /keys/a}"])
     with injected(always("ssm", "GetParameters", "ssm-throttle")) as faults:
         result = run("plan", "--state", str(state))
@@ -153,7 +153,7 @@ def test_throttling_that_outlasts_retries_is_reported(tmp_path, sandbox, flow, m
 
 
 def test_throttling_that_clears_is_retried_transparently(tmp_path, sandbox, flow):
-    sandbox.put_key("/keys/a", "a")
+    sandbox.put_key("/keys/a", "a-key-0001")
     state = make_state(tmp_path, ["{ssm: /keys/a}"])
     once = iter(["ssm-throttle"])
     with injected(lambda s, o: next(once, None) if (s, o) == ("ssm", "GetParameters") else None):
@@ -163,7 +163,7 @@ def test_throttling_that_clears_is_retried_transparently(tmp_path, sandbox, flow
 
 def test_keys_are_read_in_the_flow_region(tmp_path, sandbox, aws_calls):
     boto3.client("ssm", region_name="eu-west-1").put_parameter(
-        Name="/keys/eu", Value="eu-key", Type="SecureString"
+        Name="/keys/eu", Value="eu-key-0001", Type="SecureString"
     )
     eu_flow = boto3.client("mediaconnect", region_name="eu-west-1").create_flow(
         Name="eu-flow", Source={"Name": "in", "Protocol": "rtp", "IngestPort": 5000}
@@ -172,7 +172,7 @@ def test_keys_are_read_in_the_flow_region(tmp_path, sandbox, aws_calls):
     assert run("apply", "--state", str(state), "--auto-approve").exit_code == 0
     out = boto3.client("mediaconnect", region_name="eu-west-1").describe_flow(FlowArn=eu_flow)
     assert (
-        out["Flow"]["Outputs"][0]["Transport"]["RtmpPushOutputSettings"]["StreamName"] == "eu-key"
+        out["Flow"]["Outputs"][0]["Transport"]["RtmpPushOutputSettings"]["StreamName"] == "eu-key-0001"
     )
 
 

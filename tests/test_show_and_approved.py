@@ -89,7 +89,7 @@ def test_show_needs_no_credentials_and_no_network(varied, state_dir, tmp_path):
         (None, "cannot read the saved plan"),
         ("{not json", "not a saved plan (invalid JSON)"),
         ('{"format": "mediaconnect-reconciler/plan", "version": 1}', "format version 1"),
-        ('{"format": "mediaconnect-reconciler/plan", "version": 2}', "not a usable saved plan: `salt`"),
+        ('{"format": "mediaconnect-reconciler/plan", "version": 3}', "not a usable saved plan: `salt`"),
     ],
 )
 def test_a_bad_saved_plan_is_one_line_naming_the_file(tmp_path, content, message):

@@ -25,6 +25,7 @@ import yaml
 
 from reconciler.core.errors import ReconcilerError, StateErrors
 from reconciler.core.schema import raw_schema
+from reconciler.core.secrets import redact
 from reconciler.core.state import load_state
 from reconciler.core.yamlfile import document_text, load_document, readable_documents
 
@@ -178,8 +179,8 @@ def _write_validated(state_dir: Path, path: Path, content: bytes | None) -> None
     try:
         if content is None:
             path.unlink()
-        else:
-            path.write_bytes(content)
+        else:  # through the redaction sink, like every file the tool writes
+            path.write_bytes(redact(content.decode("utf-8")).encode("utf-8"))
         load_state(state_dir)
     except BaseException as e:
         if before is None:

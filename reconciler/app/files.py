@@ -1,4 +1,6 @@
-"""Writing the tool's own files (saved plans, audit reports): whole or not at all."""
+"""Writing the tool's own files (saved plans, audit reports): whole or not at all,
+and through the redaction sink (`secrets.redact`), like everything that leaves
+the process."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.core.errors import ReconcilerError
+from reconciler.core.secrets import redact
 
 
 def now() -> str:
@@ -17,7 +20,7 @@ def now() -> str:
 
 def write_json(path: Path, document: Mapping[str, Any]) -> None:
     """Write whole or not at all (a temporary file renamed into place)."""
-    text = json.dumps(document, indent=2, sort_keys=False) + "\n"
+    text = redact(json.dumps(document, indent=2, sort_keys=False) + "\n")
     temporary = path.with_name(f".{path.name}.tmp")
     try:
         temporary.write_text(text, encoding="utf-8")

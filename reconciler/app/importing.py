@@ -38,6 +38,7 @@ from reconciler.core.importer import (
 )
 from reconciler.core.models import FlowSpec
 from reconciler.core.regions import region_problem
+from reconciler.core.secrets import redact
 from reconciler.core.state import load_state
 from reconciler.core.yamlfile import document_text, load_document, readable_documents
 
@@ -198,6 +199,8 @@ def _import(
         other = declared.get((target.name, candidate.name))
         if other is not None and other != file:
             skipped.append(_skip(candidate, f"already declared in {other}"))
+        elif redact(text) != text:  # a key in a setting: never written to a file
+            skipped.append(_skip(candidate, "its settings hold a stream key; not written"))
         elif file.exists() and not force and file.read_text(encoding="utf-8") != text:
             skipped.append(_skip(candidate, f"{file} exists (use --force to overwrite)"))
         else:
@@ -209,7 +212,7 @@ def _import(
     key_lines = _store_keys(aws, target.region, kept, force) if store_keys else []
     if not target.exists and kept:
         target.file.parent.mkdir(parents=True, exist_ok=True)
-        target.file.write_text(target.text, encoding="utf-8")
+        target.file.write_text(redact(target.text), encoding="utf-8")
         echo(f"wrote {target.file}")
     written = 0
     for candidate in kept:
@@ -218,7 +221,7 @@ def _import(
             echo(f"unchanged {file} ({candidate.source})")
         else:
             folder.mkdir(parents=True, exist_ok=True)
-            file.write_text(texts[candidate.name], encoding="utf-8")
+            file.write_text(redact(texts[candidate.name]), encoding="utf-8")
             written += 1
             echo(f"wrote {file} ({candidate.source})")
         for note in candidate.notes:
@@ -250,9 +253,9 @@ def _validation_problems(target: Target, texts: dict[str, str]) -> dict[str, str
         root = Path(scratch)
         (root / "flows").mkdir()
         (root / "destinations").mkdir()
-        (root / "flows" / target.file.name).write_text(target.text, encoding="utf-8")
+        (root / "flows" / target.file.name).write_text(redact(target.text), encoding="utf-8")
         for name, text in texts.items():
-            (root / "destinations" / f"{name}.yaml").write_text(text, encoding="utf-8")
+            (root / "destinations" / f"{name}.yaml").write_text(redact(text), encoding="utf-8")
         try:
             load_state(root)
         except StateErrors as e:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reconciler.app.resolver import Resolver, desired_outputs
@@ -38,6 +38,8 @@ class Planned:
     state: State
     desired: list[DesiredOutput]
     replace_unmanaged: frozenset[str] = frozenset()  # `--replace-unmanaged` names
+    # (flow, output) → the version of its stored key (SSM, Secrets Manager)
+    key_versions: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
 
 def compute_plan(
@@ -63,7 +65,15 @@ def compute_plan(
     unprotected output the manifest does not list.
     """
     state = select(load_state(state_dir), only)
-    desired = desired_outputs(state, Resolver(environ, aws.secrets))
+    resolver = Resolver(environ, aws.secrets)
+    desired = desired_outputs(state, resolver)
+    regions = {name: flow.region for name, flow in state.flows.items()}
+    versions = {
+        (d.flow, d.name): version
+        for d in state.destinations
+        if d.stream_key is not None
+        and (version := resolver.version(d.stream_key, regions[d.flow])) is not None
+    }
     specs = list(state.flows.values())
     found = in_parallel([functools.partial(observe_flow, spec, aws) for spec in specs])
     observed = {spec.name: live for spec, live in zip(specs, found, strict=True)}
@@ -73,7 +83,7 @@ def compute_plan(
     result = planner.plan(
         state.flows.values(), desired, observed, replace_unmanaged=replace_unmanaged
     )
-    return Planned(result, state, desired, replace_unmanaged)
+    return Planned(result, state, desired, replace_unmanaged, versions)
 
 
 def observe_flow(spec: FlowSpec, aws: Aws) -> LiveFlow:

@@ -25,6 +25,7 @@ class Lookup(Protocol):
     values: dict[str, Secret]
     plain: set[str]
     failed: dict[str, str]
+    versions: dict[str, str]
 
 
 class SecretStores(Protocol):
@@ -42,6 +43,7 @@ class Resolver:
         self._ssm: dict[tuple[str, str], Secret | str] = {}
         self._secrets: dict[tuple[str, str], Secret | str] = {}
         self.plain_ssm: set[tuple[str, str]] = set()
+        self._versions: dict[tuple[str, str, str], str] = {}
 
     def prefetch(self, refs: Iterable[tuple[SecretRef, str]]) -> None:
         """Read every (reference, region) not read yet, in as few calls as possible."""
@@ -67,8 +69,10 @@ class Resolver:
         for (region, names), lookup in zip(ssm_items, found, strict=False):
             self._remember(self._ssm, region, names, lookup, "parameter not found")
             self.plain_ssm |= {(region, name) for name in names & lookup.plain}
+            self._versions.update((("ssm", region, n), v) for n, v in lookup.versions.items())
         for (region, ids), lookup in zip(secret_items, found[len(ssm_items) :], strict=True):
             self._remember(self._secrets, region, ids, lookup, "secret not found")
+            self._versions.update((("sm", region, n), v) for n, v in lookup.versions.items())
 
     @staticmethod
     def _remember(
@@ -80,6 +84,14 @@ class Resolver:
     ) -> None:
         for name in names:
             cache[region, name] = found.values.get(name) or found.failed.get(name, missing)
+
+    def version(self, ref: SecretRef, region: str) -> str | None:
+        """The stored version of a key already read (None for `{env:}`, which has none)."""
+        if isinstance(ref, SsmRef):
+            return self._versions.get(("ssm", region, ref.name))
+        if isinstance(ref, SecretsManagerRef):
+            return self._versions.get(("sm", region, ref.secret_id))
+        return None
 
     def lookup(self, ref: SecretRef, region: str) -> Secret | str:
         """The secret, or why it cannot be had (a reason never holds the value)."""
@@ -126,7 +138,9 @@ def desired_outputs(state: State, resolver: Resolver) -> list[DesiredOutput]:
     """Every destination with its stream key filled in.
 
     Raises StateErrors naming each destination whose key cannot be resolved,
-    before any MediaConnect call, so nothing is written. A plain-String SSM
+    or cannot be masked safely in output (too short or word-like, see
+    `secrets.unsafe_reason`), before any MediaConnect call, so nothing is
+    written. A plain-String SSM
     parameter is used, with a warning.
     """
     keyed = [d for d in state.destinations if d.stream_key and d.stream_key_path]
@@ -138,6 +152,9 @@ def desired_outputs(state: State, resolver: Resolver) -> list[DesiredOutput]:
         fields = dict(dest.fields)
         if dest.stream_key is not None and dest.stream_key_path is not None:
             found = resolver.lookup(dest.stream_key, region[dest.flow])
+            if isinstance(found, Secret) and found.unsafe_reason() is not None:
+                # A key that cannot be masked safely is never sent (see secrets.unsafe_reason).
+                found = f"{found.unsafe_reason()}; use a longer, random key"
             if isinstance(found, str):
                 errors.append(SecretError(dest.location, dest.stream_key.describe(), found))
                 continue

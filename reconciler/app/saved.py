@@ -42,14 +42,33 @@ class StalePlan(ReconcilerError):
 
 
 def save_plan(planned: Planned, path: Path, state_dir: Path, environ: Mapping[str, str]) -> None:
-    """Write `planned` to `path` as a saved plan (no secret values inside)."""
+    """Write `planned` to `path` as a saved plan (no secret values inside, and
+    nothing that can be checked against a guessed key offline).
+
+    Raises ReconcilerError, writing nothing, when a key has no stored version
+    (`{env:}`) and RECONCILE_PLAN_KEY is not set."""
     keyed = savedplan.Keyed(os.urandom(16), environ.get(PLAN_KEY_VARIABLE, "").encode())
+    unversioned = [
+        d
+        for d in planned.state.destinations
+        if d.stream_key is not None and (d.flow, d.name) not in planned.key_versions
+    ]
+    if unversioned and not keyed.pepper:
+        first = unversioned[0]
+        reference = first.stream_key.describe() if first.stream_key else ""
+        raise ReconcilerError(
+            f"{first.location}: stream_key {reference} has no stored version to record, so "
+            f"saving a plan needs {PLAN_KEY_VARIABLE} (a secret of your CI) to fingerprint it; "
+            "set it for plan and apply"
+        )
     document = savedplan.document(
         planned.plan,
         keyed=keyed,
         state_fingerprint=planned.state.fingerprint,
         state_files=planned.state.files,
-        secrets=savedplan.secret_entries(planned.state, planned.desired, keyed),
+        secrets=savedplan.secret_entries(
+            planned.state, planned.desired, keyed, planned.key_versions
+        ),
         git=git_info(state_dir),
         created=now(),
         replace_unmanaged=planned.replace_unmanaged,
@@ -128,7 +147,15 @@ def check_approved(
     keyed = savedplan.Keyed(bytes.fromhex(approved["salt"]), pepper.encode())
     found = approval.differences(
         f"`{path.name}`",
-        savedplan.comparable_changes(planned.plan, keyed),
+        savedplan.comparable_changes(
+            planned.plan,
+            keyed,
+            savedplan.key_identities(
+                savedplan.secret_entries(
+                    planned.state, planned.desired, keyed, planned.key_versions
+                )
+            ),
+        ),
         approved["comparable_changes"],
         my_flows={f.spec.name: f.live.arn for f in planned.plan.flows},
         approved_flows={f["name"]: f["arn"] for f in approved["flows"]},
@@ -164,7 +191,9 @@ def recheck_saved_plan(
         keyed=keyed,
         state_fingerprint=planned.state.fingerprint,
         state_files=planned.state.files,
-        secrets=savedplan.secret_entries(planned.state, planned.desired, keyed),
+        secrets=savedplan.secret_entries(
+            planned.state, planned.desired, keyed, planned.key_versions
+        ),
     )
     if found:
         raise StalePlan(path, found)

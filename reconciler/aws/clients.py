@@ -5,7 +5,7 @@ Every AWS call of the tool goes through `Clients.call`. Clients are cached per
 with jitter on 429, 5xx and dropped connections) unless AWS_RETRY_MODE /
 AWS_MAX_ATTEMPTS or the profile say otherwise. `ClientError` never escapes: it
 becomes one of the project's `AwsError`s, whose message carries the operation
-and AWS's error code but never the request parameters. Credentials and
+and AWS's error code and AWS's message, masked (AWS may echo the request). Credentials and
 endpoints come from boto3's standard chain, so `AWS_PROFILE`,
 `AWS_ENDPOINT_URL` and friends all work.
 
@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from reconciler.aws.debuglog import remember_operation
 from reconciler.core.errors import AwsError, NotFound, ReconcilerError, Throttled
-from reconciler.core.secrets import reveal_all
+from reconciler.core.secrets import redact, remember, reveal_all
 
 if TYPE_CHECKING:  # boto3 and botocore load on the first AWS call, not on import
     import boto3
@@ -132,7 +133,14 @@ class Clients:
                 client.meta.events.register(
                     f"before-send.{service}", functools.partial(self._take_token, region)
                 )
+                # --debug masks response bodies by their operation's model (see debuglog).
+                client.meta.events.register("before-parse", remember_operation)
+                client.meta.events.register("after-call", remember_operation)
                 self._clients[key] = client
+                credentials = self._session.get_credentials()  # resolved by client() already
+                for value in (credentials.secret_key, credentials.token) if credentials else ():
+                    if value:
+                        remember(value)  # the redaction sink masks them too
             return self._clients[key]
 
     def _take_token(self, region: str, event_name: str = "", **kwargs: Any) -> None:
@@ -224,7 +232,10 @@ def _patiently(operation: str, call: Callable[[], T]) -> T:
 
 
 def translated(operation: str, call: Callable[[], T]) -> T:
-    """Run `call`, turning botocore's exceptions into the project's errors."""
+    """Run `call`, turning botocore's exceptions into the project's errors.
+
+    AWS's messages are untrusted text that may echo the request (stream keys
+    included): they pass the redaction sink here, and again in `AwsError`."""
     from botocore.exceptions import (
         BotoCoreError,
         ClientError,
@@ -237,7 +248,7 @@ def translated(operation: str, call: Callable[[], T]) -> T:
     except ClientError as e:
         error = e.response.get("Error", {})
         code = str(error.get("Code", "Unknown"))
-        message = str(error.get("Message", "")) or "no message"
+        message = redact(str(error.get("Message", ""))) or "no message"
         status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         kind = NotFound if status == 404 or code == "NotFoundException" else AwsError
         if code in ("TooManyRequestsException", "ThrottlingException"):
@@ -252,7 +263,7 @@ def translated(operation: str, call: Callable[[], T]) -> T:
         # Its message quotes the offending value, which may be a stream key.
         raise AwsError(operation, "ParamValidationError", "botocore rejected the request") from None
     except BotoCoreError as e:
-        raise AwsError(operation, type(e).__name__, str(e)) from None
+        raise AwsError(operation, type(e).__name__, redact(str(e))) from None
 
 
 def _snake(operation: str) -> str:

@@ -29,6 +29,9 @@ class Lookup:
     values: dict[str, Secret] = field(default_factory=dict)
     plain: set[str] = field(default_factory=set)  # SSM String instead of SecureString
     failed: dict[str, str] = field(default_factory=dict)
+    # The stored version of each value read (SSM Version, Secrets Manager
+    # VersionId): what a saved plan records instead of anything about the value.
+    versions: dict[str, str] = field(default_factory=dict)
 
 
 class SecretStores:
@@ -51,6 +54,7 @@ class SecretStores:
             for parameter in response.get("Parameters", []):
                 name = parameter["Name"]
                 result.values[name] = Secret(parameter["Value"])
+                result.versions[name] = f"ssm-version:{parameter.get('Version')}"
                 if parameter.get("Type") == "String":
                     result.plain.add(name)
                 elif parameter.get("Type") == "StringList":
@@ -94,6 +98,8 @@ class SecretStores:
                     result.failed[secret_id] = "is a binary secret; store the key as a string"
                 else:
                     result.values[secret_id] = Secret(entry["SecretString"])
+                    version = entry.get("VersionId")
+                    result.versions[secret_id] = f"secretsmanager-version:{version}"
         return result
 
     def _secret_batch(

@@ -109,4 +109,5 @@ class LazyGroup(Group):
 )
 def main(debug: bool) -> None:
     """Manage AWS Elemental MediaConnect flow outputs (stream destinations) from git."""
+    logs.redact_output()  # every byte printed from here on passes the redaction sink
     logs.configure(debug=debug)

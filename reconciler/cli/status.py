@@ -10,6 +10,7 @@ import click
 from reconciler.app.status import current_status
 from reconciler.cli import common
 from reconciler.cli.common import EXIT_OK, flow_filter_options, handle_errors, state_option
+from reconciler.core.secrets import redact
 from reconciler.core.selection import FlowFilter
 from reconciler.render.status import RENDERERS
 
@@ -44,6 +45,6 @@ def status(state_dir: Path, only: FlowFilter, fmt: str, out: Path | None, minute
     if out is None:
         click.echo(page, nl=False)
     else:
-        out.write_text(page, encoding="utf-8")
+        out.write_text(redact(page), encoding="utf-8")  # the redaction sink, as for stdout
         click.echo(f"{out}: status of {len(report.rows)} output(s) written")
     return EXIT_OK

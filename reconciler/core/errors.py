@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.core.secrets import redact
+
 
 class ReconcilerError(Exception):
     """Base class: a problem the user can act on, reported as one line."""
@@ -53,14 +55,15 @@ class SecretError(ReconcilerError):
 
 
 class AwsError(ReconcilerError):
-    """An AWS call failed. The message names the call and AWS's error code only:
-    request parameters (which can hold stream keys) are never included."""
+    """An AWS call failed: the call, AWS's error code and AWS's message. The
+    message is untrusted (AWS may echo the request, stream keys included), so
+    every part passes the redaction sink here, wherever the error came from."""
 
     def __init__(self, operation: str, code: str, message: str, status: int | None = None) -> None:
         self.operation = operation
-        self.code = code
+        self.code = redact(code)
         self.status = status
-        super().__init__(f"{operation} failed: {code}: {message}")
+        super().__init__(redact(f"{operation} failed: {code}: {message}"))
 
 
 class NotFound(AwsError):

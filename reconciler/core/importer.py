@@ -22,7 +22,7 @@ from typing import Any
 
 from reconciler.core.models import Fields, LiveOutput, Value, unflatten
 from reconciler.core.outputs import KEY_PATHS, UrlError, parse_url, url_of
-from reconciler.core.secrets import Secret, SsmRef, key_parameter
+from reconciler.core.secrets import Secret, SsmRef, key_parameter, redact
 
 # The field a protocol's stream key fills, as `stream_key` in a file sets it: for
 # an srt-caller output its StreamId, which SRT ingest usually uses for the key.
@@ -30,8 +30,9 @@ from reconciler.core.secrets import Secret, SsmRef, key_parameter
 # The destination schema's `name` pattern (tests check they agree).
 OUTPUT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}(?![\s\S])")  # no trailing newline
 
-# Attribute names that look like credentials: never copied into a file.
-CREDENTIAL_NAME = re.compile(r"key|password|passphrase|secret|token", re.I)
+# Attribute names that look like credentials or stream keys (`stream_name`,
+# `streamName`, `rtmp_stream`; not `streaming_status`): never copied into a file.
+CREDENTIAL_NAME = re.compile(r"stream(?!ing)|key|password|passphrase|secret|token", re.I)
 
 _MISSING = object()
 
@@ -135,6 +136,10 @@ def from_live_output(output: LiveOutput, *, flow: str, key_prefix: str) -> Conve
     key = rest.pop(key_path, None) if key_path else None
     description = rest.pop("Description", "")
     status = rest.pop("OutputStatus", "ENABLED")
+    notes: tuple[str, ...] = ()
+    if isinstance(description, str) and holds_secret(description):
+        description = ""
+        notes = ("description not copied: it contains a stream key",)
     document: dict[str, Any] = {"name": name, "flow": flow, **_target(rest)}
     if not isinstance(key, Secret) or not key.reveal():
         key = None  # an RTMP output without a key is refused by `validate`, and reported
@@ -144,7 +149,7 @@ def from_live_output(output: LiveOutput, *, flow: str, key_prefix: str) -> Conve
     document["enabled"] = status != "DISABLED"
     if description:
         document["description"] = description
-    return Candidate(name, source, document, key, parameter)
+    return Candidate(name, source, document, key, parameter, notes)
 
 
 # --- MediaLive RTMP outputs ------------------------------------------------------------
@@ -300,6 +305,8 @@ def _row(row: Mapping[str, Any], *, flow: str, taken: Mapping[str, str]) -> Conv
             continue
         if CREDENTIAL_NAME.search(attribute) and not attribute.endswith(("_param", "_arn")):
             notes.append(f"attribute {attribute!r} not copied: it looks like a credential")
+        elif holds_secret(repr(value)):
+            notes.append(f"attribute {attribute!r} not copied: its value is a stream key")
         else:
             metadata[attribute] = value
     if metadata:  # destination_id first: it is what `apply --sync-table` matches on
@@ -307,6 +314,11 @@ def _row(row: Mapping[str, Any], *, flow: str, taken: Mapping[str, str]) -> Conv
             sorted(metadata.items(), key=lambda a: a[0] != "destination_id")
         )
     return Candidate(name, source, document, notes=tuple(notes))
+
+
+def holds_secret(text: str) -> bool:
+    """Whether `text` holds a secret value this process knows (see `secrets.redact`)."""
+    return redact(text) != text
 
 
 def _flag(value: Any) -> bool | None:

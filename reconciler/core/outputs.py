@@ -260,9 +260,13 @@ def live_fields(output: Mapping[str, Any]) -> dict[str, Value]:
             for config in output["MediaStreamOutputConfigurations"]
         ]
     fields = flatten(request)
+    key_path = KEY_PATHS.get(str(fields.get("Protocol")))
     for path in SENSITIVE_PATHS & fields.keys():
         if isinstance(fields[path], str):
-            fields[path] = Secret(fields[path])  # type: ignore[arg-type]
+            # A StreamId is a key only where the protocol takes its key there
+            # (srt-caller); a zixi stream ID stays out of the redaction sink.
+            remember = path == key_path or path not in KEY_PATHS.values()
+            fields[path] = Secret(fields[path], remember=remember)  # type: ignore[arg-type]
     for path, default in IMPLICIT_DEFAULTS.items():
         fields.setdefault(path, default)
     return fields

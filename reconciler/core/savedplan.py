@@ -3,11 +3,13 @@
 A saved plan holds the changes (as `plan --format json` shows them), the flows
 and git commit it was made from, and fingerprints of everything it depended
 on: the state files, each live flow, the plan itself, and each stream key.
-It holds no secret value: keys appear as their reference plus a keyed
-fingerprint (HMAC-SHA256 under a random per-plan salt, and under
-RECONCILE_PLAN_KEY too when that is set, so that a fingerprint cannot be tested
-against guesses without it). At apply, everything is read again and every
-fingerprint must match, or nothing is written.
+It holds no secret value and no function of one that can be checked offline:
+an SSM key appears as its parameter's version, a Secrets Manager key as its
+secret's version id, and an `{env:}` key (which has no version) as an
+HMAC-SHA256 keyed with RECONCILE_PLAN_KEY, without which such a plan cannot
+be saved. Secrets inside the flow and plan fingerprints are keyed the same
+way, or left out when RECONCILE_PLAN_KEY is not set. At apply, everything is
+read again and every fingerprint must match, or nothing is written.
 
 Purely computational: building and checking documents; no I/O.
 """
@@ -27,19 +29,29 @@ from reconciler.core.planner import FieldChange, Plan
 from reconciler.core.secrets import Secret
 
 FORMAT = "mediaconnect-reconciler/plan"
-VERSION = 2  # 2: flows carry their status; comparable_changes (for show, --approved)
+# 2: flows carry their status; comparable_changes (for show, --approved)
+# 3: key versions instead of salted key fingerprints; secrets keyed only with
+#    RECONCILE_PLAN_KEY
+VERSION = 3
 
 
 @dataclass(frozen=True)
 class Keyed:
-    """Keyed fingerprints of secret values."""
+    """Fingerprints of secret values, keyed with RECONCILE_PLAN_KEY (`pepper`).
+    Without it there is no fingerprint at all: the salt is in the file, so a
+    salted hash alone could be tested against guesses offline."""
 
     salt: bytes
     pepper: bytes = b""
 
     def digest(self, secret: Secret) -> str:
-        mac = hmac.new(self.salt + self.pepper, secret.reveal().encode(), hashlib.sha256)
+        if not self.pepper:
+            return UNKEYED
+        mac = hmac.new(self.pepper, self.salt + secret.reveal().encode(), hashlib.sha256)
         return f"hmac-sha256:{mac.hexdigest()}"
+
+
+UNKEYED = "(not fingerprinted: RECONCILE_PLAN_KEY not set)"
 
 
 def _canonical(value: Any, keyed: Keyed) -> Any:
@@ -94,32 +106,51 @@ def _identity(value: Value, *, sensitive: bool, keyed: Keyed) -> Any:
     return _canonical(value, keyed)
 
 
-def _field(field: FieldChange, keyed: Keyed) -> dict[str, Any]:
+def _field(field: FieldChange, keyed: Keyed, key: str | None) -> dict[str, Any]:
+    after = _identity(field.after, sensitive=field.sensitive, keyed=keyed)
+    if key is not None and isinstance(field.after, Secret):
+        after = {"secret": key}  # the stream key's version (or keyed digest)
     return {
         "field": field.path,
         "before": _identity(field.before, sensitive=field.sensitive, keyed=keyed),
-        "after": _identity(field.after, sensitive=field.sensitive, keyed=keyed),
+        "after": after,
     }
 
 
-def comparable_changes(plan: Plan, keyed: Keyed) -> list[dict[str, Any]]:
-    """Every change with every field's before and after; secrets as keyed identities."""
+def comparable_changes(
+    plan: Plan, keyed: Keyed, keys: Mapping[tuple[str, str], str] | None = None
+) -> list[dict[str, Any]]:
+    """Every change with every field's before and after; secrets as keyed
+    identities, and a stream key being set as its `keys` entry (by (flow,
+    output): the `fingerprint` of `secret_entries`, a version where there is one)."""
+    keys = keys or {}
     return [
         {
             "action": c.action.value,
             "flow": c.flow,
             "output": c.output,
             "adopt": c.adopt,
-            "fields": [_field(f, keyed) for f in c.fields],
+            "fields": [_field(f, keyed, keys.get((c.flow, c.output))) for f in c.fields],
         }
         for c in plan.changes
     ]
 
 
+def key_identities(secrets: Iterable[Mapping[str, str]]) -> dict[tuple[str, str], str]:
+    """(flow, output) → fingerprint, from `secret_entries`."""
+    return {(s["flow"], s["output"]): s["fingerprint"] for s in secrets}
+
+
 def secret_entries(
-    state: State, desired: Iterable[DesiredOutput], keyed: Keyed
+    state: State,
+    desired: Iterable[DesiredOutput],
+    keyed: Keyed,
+    versions: Mapping[tuple[str, str], str] | None = None,
 ) -> list[dict[str, str]]:
-    """One entry per resolved stream key: where it goes, its reference, its fingerprint."""
+    """One entry per resolved stream key: where it goes, its reference, and as
+    its `fingerprint` the version of the stored key (`versions`, by (flow,
+    output)) or, for a key without one, its keyed digest (see `Keyed`)."""
+    versions = versions or {}
     specs = {(d.flow, d.name): d for d in state.destinations}
     entries = []
     for output in desired:
@@ -134,7 +165,7 @@ def secret_entries(
                 "output": output.name,
                 "field": spec.stream_key_path,
                 "reference": spec.stream_key.describe(),
-                "fingerprint": keyed.digest(value),
+                "fingerprint": versions.get((output.flow, output.name)) or keyed.digest(value),
             }
         )
     return entries
@@ -174,7 +205,7 @@ def document(
         # Unmanaged outputs the plan was allowed to replace: apply plans with the same.
         "replace_unmanaged": sorted(replace_unmanaged),
         "secrets": secrets,
-        "comparable_changes": comparable_changes(plan, keyed),
+        "comparable_changes": comparable_changes(plan, keyed, key_identities(secrets)),
         **plan_document(plan),
     }
 

@@ -9,10 +9,15 @@ therefore redacts stream keys without having to remember to.
 
 from __future__ import annotations
 
+import functools
 import hmac
-from collections.abc import Mapping
+import html
+import json
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
+from urllib.parse import quote, quote_plus
 
 REDACTED = "(sensitive)"
 
@@ -20,23 +25,61 @@ REDACTED = "(sensitive)"
 # /streaming/FLOW/OUTPUT/stream-key (the form `validate` suggests, per flow).
 DEFAULT_KEY_PREFIX = "/streaming"
 
+# A value is masked in text, and accepted as a stream key, only when masking
+# it whole cannot blank out ordinary text: at least MIN_LENGTH characters, at
+# least MIN_DISTINCT different ones, and not letters only unless at least
+# WORDLIKE_LENGTH long (so an ordinary word such as "livestream" is refused).
+MIN_LENGTH, MIN_DISTINCT, WORDLIKE_LENGTH = 8, 4, 16
 
-# Every secret value this process has seen, so that log output and error
-# messages can be scrubbed of them whatever their route (see `scrub`).
+
+def unsafe_reason(value: str) -> str | None:
+    """Why `value` cannot be masked safely as a whole (so is refused as a
+    stream key), or None when it can. Never quotes the value."""
+    if len(value) < MIN_LENGTH:
+        return f"the key is shorter than {MIN_LENGTH} characters, too short to keep out of logs"
+    if len(set(value)) < MIN_DISTINCT:
+        return f"the key has fewer than {MIN_DISTINCT} different characters"
+    if len(value) < WORDLIKE_LENGTH and value.isalpha():
+        return (
+            f"the key is letters only and shorter than {WORDLIKE_LENGTH} characters, so it "
+            "could be an ordinary word"
+        )
+    return None
+
+
+# Every maskable secret value this process has seen, so that every string
+# leaving the process can be scrubbed of them whatever their route (`redact`).
 _SEEN: set[str] = set()
+_forms: tuple[int, list[str]] = (0, [])
+
+
+def remember(value: str) -> None:
+    """Mask `value` (and its encodings) in everything `redact` sees from now on,
+    if it can be masked safely (see `unsafe_reason`)."""
+    if unsafe_reason(value) is None:
+        _SEEN.add(value)
+
+
+_remember = remember  # (Secret's keyword argument shadows the name)
 
 
 class Secret:
     __slots__ = ("_value",)
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, *, remember: bool = True) -> None:
+        """`remember=False` only for values that are not secret in text (a zixi
+        stream ID): kept out of the redaction sink, still shown as (sensitive)."""
         self._value = value
-        if len(value) >= 4:  # shorter values would blank out ordinary text
-            _SEEN.add(value)
+        if remember:
+            _remember(value)
 
     def reveal(self) -> str:
         """The plain text. Call only where it is handed to AWS."""
         return self._value
+
+    def unsafe_reason(self) -> str | None:
+        """Why this value cannot serve as a stream key (see `unsafe_reason`)."""
+        return unsafe_reason(self._value)
 
     def __repr__(self) -> str:
         return REDACTED
@@ -60,12 +103,76 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
-def scrub(text: str) -> str:
-    """`text` with every secret value seen so far replaced by (sensitive)."""
-    for value in sorted(_SEEN, key=len, reverse=True):
-        if value in text:
-            text = text.replace(value, REDACTED)
+# How a value can be written in text that leaves the process: JSON string
+# bodies (ASCII or not), Python str and bytes reprs, percent-encodings (AWS's,
+# forms', paths'), HTML. `encodings` applies them up to twice in a row
+# (a JSON secret inside a logged JSON body, a repr of a URL-encoded value...).
+_ENCODERS: tuple[Callable[[str], str], ...] = (
+    lambda v: json.dumps(v)[1:-1],
+    lambda v: json.dumps(v, ensure_ascii=False)[1:-1],
+    lambda v: repr(v)[1:-1],
+    lambda v: repr(v.encode("utf-8", "backslashreplace"))[2:-1],
+    lambda v: quote(v, safe=""),
+    lambda v: quote(v, safe="-_.~/"),
+    lambda v: quote_plus(v),
+    lambda v: html.escape(v),
+)
+
+
+def encodings(value: str) -> set[str]:
+    """`value` and every form of it `redact` masks: any two encodings in a row,
+    then any of the escaping ones (JSON, repr) once more (a JSON secret in a
+    JSON response body in a logged bytes repr)."""
+    forms = {value}
+    for _ in range(2):
+        forms |= {encode(form) for form in forms for encode in _ENCODERS}
+    forms |= {encode(form) for form in forms for encode in _ENCODERS[:4]}
+    return {form for form in forms if form}
+
+
+# A masked form must stand whole: not preceded or followed by a letter or
+# digit, unless what touches it is the tail of an escape (\n, \u00e9, %2F).
+_BEFORE = (
+    r"(?:(?<!\w)|(?<=\\[nrtbfv])|(?<=\\u[0-9a-fA-F]{4})|(?<=\\x[0-9a-fA-F]{2})"
+    r"|(?<=%[0-9a-fA-F]{2}))"
+)
+_AFTER = r"(?!\w)"
+
+
+def _form_pattern(form: str) -> str:
+    before = _BEFORE if re.match(r"\w", form[0]) else ""
+    after = _AFTER if re.match(r"\w", form[-1]) else ""
+    return f"{before}{re.escape(form)}{after}"
+
+
+def _known_forms() -> list[str]:
+    """Every form of every value, longest first (so a longer form wins)."""
+    global _forms
+    if _forms[0] != len(_SEEN):
+        _forms = (
+            len(_SEEN),
+            sorted({f for v in _SEEN for f in encodings(v)}, key=len, reverse=True),
+        )
+    return _forms[1]
+
+
+@functools.lru_cache(maxsize=4096)
+def _whole(form: str) -> re.Pattern[str]:
+    return re.compile(_form_pattern(form))
+
+
+def redact(text: str) -> str:
+    """The one redaction sink: `text` with every secret value this process
+    knows (see `remember`), in every encoding `encodings` lists, replaced by
+    (sensitive) where it stands whole. Every string that leaves the process
+    passes here (stdout, stderr, log records, written files, AWS errors)."""
+    for form in _known_forms():
+        if form in text:  # a plain substring search first: most texts hold no key
+            text = _whole(form).sub(REDACTED, text)
     return text
+
+
+scrub = redact  # the older name, kept for callers
 
 
 def reveal_all(value: Any) -> Any:

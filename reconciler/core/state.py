@@ -322,7 +322,13 @@ def _output_fields(
         if problems:
             shapes += problems
             del settings[key]
-    fields.update(flatten(settings))
+    flat = flatten(settings)
+    if "RtmpPushSettings.StreamName" in flat:  # the dotted form of the same literal key
+        dotted = "RtmpPushSettings.StreamName"
+        at: tuple[str, ...] = ("settings", dotted) if dotted in settings else ("settings",)
+        errors.append(doc.error(f"settings.{dotted}: {HOW_TO_REFERENCE}", *at))
+        del flat[dotted]
+    fields.update(flat)
     return fields, None if key_path in fields else key_path
 
 

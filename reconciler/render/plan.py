@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import sys
 from collections.abc import Iterable
 
@@ -152,6 +153,26 @@ def _md(value: str) -> str:
     return html.escape(value, quote=False).replace("|", "\\|").replace("\n", " ")
 
 
+def _code(value: str) -> str:
+    """`value` as an inline code span it cannot break out of: fenced by more
+    backticks than any run inside it (CommonMark), so `**`, `[..](..)` and
+    HTML inside stay literal; pipes escaped for tables, newlines flattened."""
+    text = value.replace("\n", " ").replace("\r", " ").replace("|", "\\|")
+    fence = "`" * (max((len(r) for r in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]!~])")
+
+
+def _md_text(value: str) -> str:
+    """Untrusted text (names, descriptions, AWS's error messages) as plain
+    Markdown: every character that makes emphasis, a link, an image or a
+    code span backslash-escaped, then `_md`."""
+    return _md(_MARKDOWN_PUNCTUATION.sub(r"\\\1", value))
+
+
 def _md_size(lines: list[str]) -> int:
     return sum(len(line.encode()) + 1 for line in lines)
 
@@ -176,9 +197,9 @@ def _md_rows(change: OutputChange) -> list[str]:
     rows = []
     fields: list[FieldChange | None] = [*_visible_fields(change)] or [None]
     for field in fields:
-        path = "" if field is None else f"`{_md(field.path)}`"
-        detail = "" if field is None else _md(_field_text(change, field))
-        rows.append(f"| {label} | `{_md(change.output)}` | {path} | {detail} |")
+        path = "" if field is None else _code(field.path)
+        detail = "" if field is None else _md_text(_field_text(change, field))
+        rows.append(f"| {label} | {_code(change.output)} | {path} | {detail} |")
         label = ""
     return rows
 
@@ -189,14 +210,14 @@ def _md_flow(flow: FlowPlan, room: int) -> tuple[list[str], int]:
     empty list when not even its heading and one change fit."""
     state = " open" if flow.changes else ""
     head = [
-        f"<details{state}><summary><b>{_md(flow.spec.name)}</b> ({_md(flow.live.region)}): "
+        f"<details{state}><summary><b>{_md_text(flow.spec.name)}</b> ({_md(flow.live.region)}): "
         f"{_md_counts(flow)}</summary>",
         "",
     ]
     if flow.live.hls is not None:
-        head += [_md(hls_line(flow.live.hls)), ""]
-    tail = [f"- unmanaged `{_md(name)}`: left alone" for name in flow.unmanaged]
-    tail += [f"- protected `{_md(name)}`: never touched" for name in flow.protected]
+        head += [_md_text(hls_line(flow.live.hls)), ""]
+    tail = [f"- unmanaged {_code(name)}: left alone" for name in flow.unmanaged]
+    tail += [f"- protected {_code(name)}: never touched" for name in flow.protected]
     tail += ["", "</details>", ""]
     if flow.changes:
         head += MD_TABLE_HEAD
