@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test docs browser bench fuzz clean requirements
+.PHONY: demo test docs browser bench fuzz canary-exhaustive clean requirements
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ test: $(STAMP) browser
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
-	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected" >&2; exit 1; fi; exit $$rc
+	$(BIN)/python -m pytest -q -n auto; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected" >&2; exit 1; fi; exit $$rc
 
 # The documentation site (mkdocs.yml, docs/) into site/. --strict: a broken link, a page
 # missing from the nav or a failing generator fails the build.
@@ -43,6 +43,10 @@ requirements: $(STAMP)
 # each through validate and plan against the sandbox (tests/fuzzing.py).
 fuzz: $(STAMP)
 	$(BIN)/python -m tests.fuzzing
+
+# The canary with 42 more SSM keys (every special character, several lengths): minutes.
+canary-exhaustive: $(STAMP)
+	CANARY_EXHAUSTIVE=1 $(BIN)/python -m pytest -q tests/test_canary_process.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -45,6 +45,24 @@ KEYS = {name: nasty(64, name[:3]) for name in ("ssm", "sm-plain", "sm-json", "en
 REFUSED = {"one": "ǂ", "three": "ǂ1ʘ", "four": "ǂ1ʘ2", "word": "sunshine"}
 
 
+def exhaustive_keys() -> dict[str, str]:
+    """`make canary-exhaustive` (CANARY_EXHAUSTIVE=1): 42 more SSM keys, each
+    special character at the start, middle and end, at lengths 8 to 200 (a
+    flow takes 50 outputs)."""
+    if not os.environ.get("CANARY_EXHAUSTIVE"):
+        return {}
+    keys = {}
+    for i, char in enumerate("\"\\é\n%+/ <>&'`|"):
+        for j in range(3):
+            length = (8, 17, 64, 200)[(i + j) % 4]
+            body = secrets.token_hex(length)[: length - 1]
+            keys[f"x{i}-{j}"] = (char + body, body[:4] + char + body[4:], body + char)[j]
+    return keys
+
+
+EXTRA = exhaustive_keys()
+
+
 def forms(key: str) -> set[str]:
     """Independent of the product's own list: the encodings a leak would take."""
     out = {key}
@@ -185,6 +203,8 @@ def world(proxy, tmp_path_factory) -> Path:
         Name="canary/json",
         SecretString=json.dumps({"stream_key": KEYS["sm-json"], "other": "x"}),
     )
+    for name, key in EXTRA.items():
+        ssm.put_parameter(Name=f"/canary/extra/{name}", Value=key, Type="SecureString")  # type: ignore[attr-defined]
     for name, key in REFUSED.items():
         ssm.put_parameter(Name=f"/canary/{name}", Value=key, Type="SecureString")  # type: ignore[attr-defined]
     arn = mc.create_flow(  # type: ignore[attr-defined]
@@ -209,6 +229,7 @@ def world(proxy, tmp_path_factory) -> Path:
             "via-sm": "{secretsmanager: canary/plain}",
             "via-json": "{secretsmanager: canary/json, key: stream_key}",
             "via-env": "{env: CANARY_KEY}",
+            **{f"via-{name}": f"{{ssm: /canary/extra/{name}}}" for name in EXTRA},
         },
     )
     return root
@@ -291,7 +312,7 @@ def test_no_key_leaves_any_process_even_when_aws_echoes_requests(proxy, world):
     everything = "".join(texts.values())
     assert "Invalid request" in everything and "(sensitive)" in everything
     assert "Response body" in everything  # --debug really logged
-    assert find_leaks([*KEYS.values(), TOKEN], texts) == []
+    assert find_leaks([*KEYS.values(), *EXTRA.values(), TOKEN], texts) == []
 
 
 def test_keys_that_cannot_be_masked_are_refused_and_never_shown(proxy, world):
