@@ -315,7 +315,16 @@ def pytest_configure(config) -> None:
     BUILTIN_HANDLERS.append(("provide-client-params", _record_tool_action))
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist: a worker's recorded actions join the controller's."""
+    TOOL_ACTIONS.update(tuple(a) for a in node.workeroutput.get("tool_actions", []))
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
+    if hasattr(session.config, "workeroutput"):  # an xdist worker: the controller checks
+        session.config.workeroutput["tool_actions"] = sorted(TOOL_ACTIONS)
+        return
     granted = granted_actions()
     uncovered = sorted(
         f"{service}:{operation}"

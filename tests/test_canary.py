@@ -20,12 +20,26 @@ from click.testing import CliRunner
 from reconciler.cli import main
 from tests.conftest import FLOW_NAME, REGION
 from tests.faults import always, injected
+from tests.inbox import inbox
 
 CANARY = f"canary-{secrets.token_hex(12)}"
 
 
 @pytest.fixture
-def canary_state(tmp_path, sandbox, monkeypatch) -> Path:
+def canary_inbox():
+    """A webhook whose URLs (in SSM and the environment) hold the canary; what
+    it receives is checked too."""
+    with inbox() as (port, posts):
+        yield port, posts
+    for post in posts:
+        assert CANARY not in post["raw"]
+
+
+@pytest.fixture
+def canary_state(tmp_path, sandbox, monkeypatch, canary_inbox) -> Path:
+    port, _ = canary_inbox
+    sandbox.put_key("/canary/notify", f"json://127.0.0.1:{port}/{CANARY}-notify-ssm")
+    monkeypatch.setenv("CANARY_NOTIFY", f"json://127.0.0.1:{port}/{CANARY}-notify-env")
     sandbox.put_key("/canary/ssm", f"{CANARY}-ssm")
     sm = boto3.client("secretsmanager", region_name=REGION)
     sm.create_secret(Name="canary/plain", SecretString=f"{CANARY}-sm")
@@ -41,7 +55,10 @@ def canary_state(tmp_path, sandbox, monkeypatch) -> Path:
     state = tmp_path / "state"
     (state / "flows").mkdir(parents=True)
     (state / "destinations").mkdir()
-    (state / "flows" / "f.yaml").write_text(f"name: {FLOW_NAME}\nregion: {REGION}\n")
+    (state / "flows" / "f.yaml").write_text(
+        f"name: {FLOW_NAME}\nregion: {REGION}\n"
+        "notify:\n  - url: {ssm: /canary/notify}\n  - url: {env: CANARY_NOTIFY}\n"
+    )
     refs = {
         "via-ssm": "{ssm: /canary/ssm}",
         "via-sm": "{secretsmanager: canary/plain}",
@@ -127,7 +144,9 @@ COMMANDS = [
 ]
 
 
-def test_canary_never_leaves_through_any_command(canary_state, no_canary_escapes, sandbox):
+def test_canary_never_leaves_through_any_command(
+    canary_state, no_canary_escapes, sandbox, canary_inbox
+):
     tmp = str(canary_state.parent)
     for command in COMMANDS:
         args = [str(canary_state) if a == STATE else a.replace(TMP, tmp) for a in command]
@@ -139,6 +158,8 @@ def test_canary_never_leaves_through_any_command(canary_state, no_canary_escapes
         names["via-json"]["Transport"]["RtmpPushOutputSettings"]["StreamName"] == f"{CANARY}-json"
     )
     assert any("debug" in text for text in no_canary_escapes)  # --debug really logged
+    # the notifications were delivered, so their URLs were really resolved and used
+    assert len(canary_inbox[1]) >= 4
 
 
 def test_canary_never_leaves_through_a_failed_apply(canary_state, no_canary_escapes, monkeypatch):

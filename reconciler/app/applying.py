@@ -7,7 +7,7 @@ No printing: progress goes to the callbacks the caller gives.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ def apply(
     plan_file: Path | None = None,
     report_file: Path | None = None,
     on_result: Callable[[Result], None] = lambda r: None,
+    audit: Mapping[str, Any] | None = None,
 ) -> Applied:
     """Make the plan's calls, check the HLS path and write the report.
 
@@ -61,6 +62,7 @@ def apply(
     when the apply is interrupted (KeyboardInterrupt, `core.errors.Interrupted`):
     then the changes not done are reported SKIPPED, the HLS path is not read,
     and `Applied.interrupted` holds the interruption for the caller to re-raise.
+    `audit` adds sections to it (e.g. what the guardrails let through).
     """
     started = now()
     done: list[Result] = []
@@ -98,6 +100,7 @@ def apply(
             state_dir=state_dir,
             started=started,
             plan_file=plan_file,
+            audit=audit,
             interrupted=(str(interrupted) or "SIGINT") if interrupted is not None else None,
         )
     return Applied(report, hls, hls_error, interrupted)
@@ -131,6 +134,7 @@ def write_report(
     state_dir: Path,
     started: str,
     plan_file: Path | None,
+    audit: Mapping[str, Any] | None = None,
     interrupted: str | None = None,
 ) -> None:
     """The audit report of one apply: who, when, from which commit, which plan,
@@ -173,5 +177,6 @@ def write_report(
             for c in hls
         ],
         "calls": [asdict(call) for call in aws.clients.journal],
+        **(audit or {}),
     }
     write_json(path, document)

@@ -11,19 +11,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from reconciler.app import clock, notifying
 from reconciler.app.resolver import Resolver, desired_outputs
 from reconciler.aws import Aws
 from reconciler.aws.mediaconnect import MediaConnect
 from reconciler.core import planner
 from reconciler.core.concurrency import in_parallel
 from reconciler.core.cost import PlanCost, plan_cost
-from reconciler.core.errors import (
-    AwsError,
-    FlowNotFound,
-    NotFound,
-    ReconcilerError,
-    StateErrors,
-)
+from reconciler.core.errors import AwsError, FlowNotFound, NotFound, ReconcilerError, StateErrors
 from reconciler.core.models import DesiredOutput, FlowSpec, LiveFlow, State
 from reconciler.core.pricing import load_pricing
 from reconciler.core.selection import FlowFilter, select
@@ -34,20 +29,15 @@ log = logging.getLogger(__name__)
 
 
 def validate_state(state_dir: Path) -> State:
-    """Offline: schema and semantic checks of the state files and of
-    `pricing.yaml` beside them. Raises StateErrors listing every problem."""
-    errors: list[ReconcilerError] = []
-    state: State | None = None
+    """Offline: schema and semantic checks, that literal notification URLs are
+    ones Apprise can use, and `pricing.yaml` beside the state. Raises StateErrors."""
+    state = load_state(state_dir)
+    errors: list[ReconcilerError] = [*notifying.target_errors(state)]
     try:
-        state = load_state(state_dir)
+        load_pricing(state_dir)
     except StateErrors as e:
         errors += e.errors
-    if state_dir.is_dir():
-        try:
-            load_pricing(state_dir)
-        except StateErrors as e:
-            errors += e.errors
-    if errors or state is None:
+    if errors:
         raise StateErrors(errors)
     return state
 
@@ -107,7 +97,9 @@ def compute_plan(
         state.flows.values(), desired, observed, replace_unmanaged=replace_unmanaged
     )
     cost = plan_cost(result, state, load_pricing(state_dir))
-    return Planned(result, state, desired, replace_unmanaged, versions, cost)
+    return Planned(
+        replace(result, as_of=clock.now()), state, desired, replace_unmanaged, versions, cost
+    )
 
 
 def observe_flow(spec: FlowSpec, aws: Aws) -> LiveFlow:

@@ -46,6 +46,11 @@ VERBS: Mapping[str, tuple[str, str, str]] = {
         "iam_policy",
         "Print the least-privilege IAM policy (JSON) for the calls the tool makes on this state.",
     ),
+    "freeze": (
+        "freeze",
+        "freeze",
+        "Change freezes (`freeze:` windows in flow files).",
+    ),
     "import": (
         "importing",
         "import_destinations",

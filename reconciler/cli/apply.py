@@ -12,7 +12,7 @@ from types import FrameType
 
 import click
 
-from reconciler.app import applying
+from reconciler.app import applying, clock, guardrails, notifying
 from reconciler.app.files import check_writable
 from reconciler.app.planning import Planned, compute_plan
 from reconciler.app.saved import (
@@ -57,6 +57,18 @@ from reconciler.render import plan as render
     "--accept-cost",
     is_flag=True,
     help="Apply even if the plan raises a flow's estimated cost above its budget_usd_month.",
+
+)
+@click.option(
+    "--allow-removals",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Let the mass-removal guard pass a plan removing or replacing up to N outputs.",
+)
+@click.option(
+    "--break-glass",
+    metavar="REASON",
+    help="Apply inside a change freeze; the reason and who you are go into the report.",
 )
 @replace_unmanaged_option
 @handle_errors
@@ -70,6 +82,8 @@ def apply(
     accept_cost: bool,
     approved_file: Path | None,
     replace_unmanaged: tuple[str, ...],
+    allow_removals: int | None,
+    break_glass: str | None,
 ) -> int:
     """Make exactly the planned calls.
 
@@ -98,7 +112,8 @@ def apply(
                 f"{plan_file}: --replace-unmanaged must name the same outputs as when the plan "
                 "was made (or be left out: the saved plan carries them)"
             )
-        planned = recheck_saved_plan(saved, plan_file, state_dir, aws, os.environ)
+        with notifying.announce_failure(state_dir, os.environ, aws.secrets, common.warn):
+            planned = recheck_saved_plan(saved, plan_file, state_dir, aws, os.environ)
         if approved_file is not None and approved is not None:
             check_approved(
                 planned,
@@ -109,19 +124,34 @@ def apply(
             )
         common.echo_plan_text(render.text(planned.plan, planned.cost))
         _check_budget(planned, accept_cost)
+        cleared = guardrails.check(
+            planned, aws, now=clock.now(), allow_removals=allow_removals, break_glass=break_glass
+        )
     else:
         if approved_file is not None:
             raise ReconcilerError("--approved needs PLAN_FILE: the plan to compare with it")
-        planned = compute_plan(
-            state_dir, aws, os.environ, only, replace_unmanaged=frozenset(replace_unmanaged)
-        )
+        with notifying.announce_failure(state_dir, os.environ, aws.secrets, common.warn):
+            planned = compute_plan(
+                state_dir, aws, os.environ, only, replace_unmanaged=frozenset(replace_unmanaged)
+            )
         common.echo_plan_text(render.text(planned.plan, planned.cost))
         _check_budget(planned, accept_cost)
+        cleared = guardrails.check(
+            planned, aws, now=clock.now(), allow_removals=allow_removals, break_glass=break_glass
+        )
         if planned.plan.has_changes and not auto_approve:
             if not common.stdin_is_terminal():
                 raise Refused("no terminal to confirm on; nothing was applied (use --auto-approve)")
             if not click.confirm("Apply these changes?", default=False):
                 raise Refused("apply cancelled; nothing was applied")
+
+    def notify(messages: list[notifying.Message]) -> None:
+        notifying.announce(
+            planned.state, messages, environ=os.environ, stores=aws.secrets, warn=common.warn
+        )
+
+    if cleared.override is not None:
+        notify(notifying.override_messages(cleared.override.as_dict(), os.environ))
     if planned.plan.changes:
         click.echo("\nApplying:")
     with _signals_interrupt():
@@ -132,9 +162,11 @@ def apply(
             plan_file=plan_file,
             report_file=report_file,
             on_result=lambda r: click.echo(render.result_line(r)),
+            audit={"guardrails": cleared.as_dict()},
         )
     if planned.plan.changes:
         click.echo(render.apply_text(applied.report), nl=False)
+    notify(notifying.apply_messages(planned.state, applied.report, os.environ))
     if applied.interrupted is not None:
         raise applied.interrupted
     click.echo(render.hls_checks(applied.hls), nl=False)

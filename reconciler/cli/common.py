@@ -85,6 +85,11 @@ def handle_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def warn(line: str) -> None:
+    """One warning line on stderr, scrubbed of every secret seen."""
+    click.echo(f"warning: {scrub(line)}", err=True)
+
+
 def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.app import notifying
 from reconciler.app.planning import compute_plan
 from reconciler.app.writeback import describe, write_back
 from reconciler.cli import common
@@ -48,6 +49,13 @@ from reconciler.render.plan import RENDERERS
     type=click.Choice(DRIFT_MODES),
     help="Only the flows whose `drift:` is this mode (for the scheduled workflow).",
 )
+@click.option(
+    "--remember",
+    "memory",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Remember here which flows drift, so drift.found is announced once and "
+    "drift.resolved when a flow matches again.",
+)
 @handle_errors
 def drift(
     state_dir: Path,
@@ -56,11 +64,13 @@ def drift(
     write: bool,
     outputs: tuple[str, ...],
     mode: str | None,
+    memory: Path | None,
 ) -> int:
     """Exit 2 if the live flows differ from git, 0 if they match."""
+    aws = common.aws()
     try:
         # Only the flows chosen are read (--flow/--region, as for plan).
-        planned = compute_plan(state_dir, common.aws(), os.environ, only)
+        planned = compute_plan(state_dir, aws, os.environ, only)
     except NoFlowMatches as e:
         # A filter that matches nothing has no drift (scheduled runs filter by pattern).
         click.echo(f"{e}: nothing to compare", err=True)
@@ -71,6 +81,9 @@ def drift(
     result = select(planned.plan, flows=names or ["\0none"], outputs=outputs)
     if not write:
         click.echo(RENDERERS[fmt](result), nl=False)
+        notifying.after_drift(
+            planned.state, result, memory, environ=os.environ, stores=aws.secrets, warn=common.warn
+        )
         return EXIT_CHANGES if result.has_changes else EXIT_OK
     done = write_back(replace(planned, plan=result), state_dir)
     for path, edits in done.written:

@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from reconciler.core.errors import Location
+from reconciler.core.freeze import FreezeWindow
+from reconciler.core.notify import NotifyTarget
 from reconciler.core.secrets import Secret, SecretRef
+
+# The mass-removal guard's limit when a flow file does not set `max_removals`.
+DEFAULT_MAX_REMOVALS = 3
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,9 @@ class FlowSpec:
     hls_guard: HlsGuard | None = None
     protected_at: tuple[tuple[str, Location], ...] = ()  # each entry and its line
     drift: str = "report"  # what the scheduled drift job does: report | pull-request | heal
+    max_removals: int = DEFAULT_MAX_REMOVALS
+    freeze: tuple[FreezeWindow, ...] = ()
+    notify: tuple[NotifyTarget, ...] = ()
     # Cost assumptions (docs/cost.md); None: not declared.
     bitrate_mbps: float | None = None
     hours_per_month: float | None = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reconciler.core.guards import guards_document
 from reconciler.core.models import Struct, Value
 from reconciler.core.planner import Action, FieldChange, OutputChange, Plan
 from reconciler.core.secrets import REDACTED, Secret
@@ -33,8 +34,10 @@ def _plain(value: Value) -> Any:
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
-    """The plan as plain JSON-ready data; sensitive fields carry no value."""
+    """The plan as plain JSON-ready data; sensitive fields carry no value. Its
+    `guards` come first: the removal guard's outcome and the freeze windows."""
     return {
+        "guards": guards_document(plan),
         "summary": plan.summary(),
         "changes": [
             {

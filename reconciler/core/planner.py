@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 from fnmatch import fnmatchcase
 
@@ -94,6 +95,7 @@ class FlowPlan:
 @dataclass(frozen=True)
 class Plan:
     flows: tuple[FlowPlan, ...]
+    as_of: datetime | None = None  # when it was made (UTC): freeze windows are shown as of then
 
     @property
     def changes(self) -> tuple[OutputChange, ...]:
@@ -285,5 +287,6 @@ def select(plan: Plan, *, flows: Collection[str] = (), outputs: Collection[str] 
             )
             for flow in plan.flows
             if chosen(flow.spec.name, flows)
-        )
+        ),
+        as_of=plan.as_of,
     )

@@ -9,6 +9,7 @@ else: no desired or live outputs, so it can be shown but never applied.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +56,20 @@ def plan_of(saved: Mapping[str, Any], source: Path) -> Plan:
     when the document lacks a part; the caller names the file)."""
     changes = [_change(c) for c in saved["comparable_changes"]]
     hls = {h["flow"]: _hls(h) for h in saved["hls"]}
+    guards = saved.get("guards") or {}  # absent from plans saved before the guardrails
+    limits = {t["flow"]: t["max_removals"] for t in guards.get("removals", {}).get("flows", [])}
+    as_of = datetime.fromisoformat(guards["as_of"]) if guards.get("as_of") else None
     flows = []
     for flow in saved["flows"]:
         name = flow["name"]
         flows.append(
             FlowPlan(
-                spec=FlowSpec(name=name, region=flow["region"], location=Location(source)),
+                spec=FlowSpec(
+                    name=name,
+                    region=flow["region"],
+                    location=Location(source),
+                    **({"max_removals": limits[name]} if name in limits else {}),
+                ),
                 live=LiveFlow(
                     name=name,
                     arn=flow["arn"],
@@ -73,4 +82,4 @@ def plan_of(saved: Mapping[str, Any], source: Path) -> Plan:
                 protected=tuple(p["output"] for p in saved["protected"] if p["flow"] == name),
             )
         )
-    return Plan(tuple(flows))
+    return Plan(tuple(flows), as_of=as_of)

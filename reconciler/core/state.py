@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.core.errors import ReconcilerError, StateError, StateErrors
+from reconciler.core.freeze import windows
 from reconciler.core.models import (
+    DEFAULT_MAX_REMOVALS,
     DestinationSpec,
     Fields,
     FlowSpec,
@@ -27,6 +29,7 @@ from reconciler.core.models import (
     flatten,
     freeze,
 )
+from reconciler.core.notify import EVENTS, NotifyTarget, expand
 from reconciler.core.outputs import (
     IMPLICIT_DEFAULTS,
     KEY_PATHS,
@@ -181,11 +184,14 @@ def _flow_errors(doc: Document) -> list[StateError]:
     problem = region_problem(guard["region"]) if "region" in guard else None
     if problem:
         errors.append(doc.error(f"hls_guard.region: {problem}", "hls_guard", "region"))
+    errors += windows(doc)[1]  # freeze windows: times, zones, overlaps
     return errors
 
 
 def _flow(doc: Document) -> FlowSpec:
+    """The typed flow (its `_flow_errors` found none)."""
     data = doc.data
+    freeze = windows(doc)[0]
     return FlowSpec(
         name=data["name"],
         region=data["region"],
@@ -198,6 +204,16 @@ def _flow(doc: Document) -> FlowSpec:
         ),
         hls_guard=HlsGuard(**data["hls_guard"]) if "hls_guard" in data else None,
         drift=data.get("drift", "report"),
+        max_removals=data.get("max_removals", DEFAULT_MAX_REMOVALS),
+        freeze=freeze,
+        notify=tuple(
+            NotifyTarget(
+                url if isinstance(url := entry["url"], str) else secret_ref(url),
+                expand(entry.get("events", EVENTS)),
+                doc.at("notify", index, "url"),
+            )
+            for index, entry in enumerate(data.get("notify", []))
+        ),
         bitrate_mbps=data.get("bitrate_mbps"),
         hours_per_month=data.get("hours_per_month"),
         budget_usd_month=data.get("budget_usd_month"),

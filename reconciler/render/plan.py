@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterable
 
 from reconciler.core.cost import PlanCost
+from reconciler.core.guards import warnings
 from reconciler.core.hlsguard import HlsCheck
 from reconciler.core.models import HlsView, Struct, Value
 from reconciler.core.plandoc import plan_document
@@ -114,7 +115,9 @@ def hls_checks(checks: Iterable[HlsCheck]) -> str:
 def text(plan: Plan, cost: PlanCost | None = None) -> str:
     """The plan for a terminal; with `cost`, each change's monthly delta and a
     closing cost summary (budgets included)."""
-    lines: list[str] = []
+    lines: list[str] = [f"!! {w}" for w in warnings(plan)]
+    if lines:
+        lines.append("")
     for flow in plan.flows:
         lines.append(f"Flow {flow.spec.name} ({flow.live.region}, {flow.live.status})")
         if flow.live.hls is not None:
@@ -268,7 +271,8 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT, cost: PlanCost | None =
     bytes is cut between two changes, with a note saying how many are left out.
     With `cost`, the first line says what the plan adds a month, each change
     shows its delta, and a per-flow cost table follows the summary."""
-    head = [f"**{_md(summary_line(plan))}**", ""]
+    head = [line for w in warnings(plan) for line in (f"> **⚠️ {_md(w)}**", "")]
+    head += [f"**{_md(summary_line(plan))}**", ""]
     if cost is not None:
         head = costs.markdown_head(cost) + head + costs.markdown_table(cost)
     sections = [line for f in plan.flows for line in _md_flow(f, sys.maxsize, cost)[0]]

@@ -162,6 +162,13 @@ def argv_problem(argv: list[str]) -> str | None:
     command = main.get_command(context, argv[0])
     if command is None:
         return f"no command `reconcile {argv[0]}`"
+    # a group's subcommand (`reconcile freeze status`): check against that command
+    while isinstance(command, click.Group) and len(argv) > 1 and not argv[1].startswith("-"):
+        context = click.Context(command, parent=context, info_name=argv[0])
+        sub = command.get_command(context, argv[1])
+        if sub is None:
+            return f"no command `reconcile {argv[0]} {argv[1]}`"
+        command, argv = sub, [f"{argv[0]} {argv[1]}", *argv[2:]]
     options = {o for p in command.params for o in (*p.opts, *p.secondary_opts)} | {"--help", "-h"}
     for argument in argv[1:]:
         if argument == "--":
