@@ -272,9 +272,11 @@ def markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT, cost: PlanCost | None =
     With `cost`, the first line says what the plan adds a month, each change
     shows its delta, and a per-flow cost table follows the summary."""
     head = [line for w in warnings(plan) for line in (f"> **⚠️ {_md(w)}**", "")]
+    if cost is not None:  # guard warnings first, then the cost line, as in the text
+        head += costs.markdown_head(cost)
     head += [f"**{_md(summary_line(plan))}**", ""]
     if cost is not None:
-        head = costs.markdown_head(cost) + head + costs.markdown_table(cost)
+        head += costs.markdown_table(cost)
     sections = [line for f in plan.flows for line in _md_flow(f, sys.maxsize, cost)[0]]
     full = "\n".join(head + sections)
     if len(full.encode()) <= limit:
