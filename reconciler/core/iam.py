@@ -382,20 +382,15 @@ def _allow(
     return body
 
 
-def _role_arns(fields: Mapping[str, Any]) -> Iterator[str]:
+def _role_arns(value: Any) -> Iterator[str]:
     """Every `RoleArn` anywhere in an output's fields (Encryption, and any other
     structure that makes MediaConnect assume a role)."""
-    for value in fields.values():
-        yield from _role_arns_in(value)
-
-
-def _role_arns_in(value: Any) -> Iterator[str]:
-    if isinstance(value, Struct):
-        for key, item in value.items:
+    if isinstance(value, Mapping | Struct):
+        for key, item in value.items() if isinstance(value, Mapping) else value.items:
             if key == "RoleArn" and isinstance(item, str):
                 yield item
             else:
-                yield from _role_arns_in(item)
+                yield from _role_arns(item)
     elif isinstance(value, tuple):
         for item in value:
-            yield from _role_arns_in(item)
+            yield from _role_arns(item)
