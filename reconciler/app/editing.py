@@ -194,18 +194,9 @@ def _write_validated(state_dir: Path, path: Path, content: bytes | None) -> None
 
 
 def _round_trip(path: Path, text: str) -> CommentedMap:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap
+    from reconciler.app.yamledit import round_trip  # ruamel loads only for an edit
 
-    try:
-        data = YAML(typ="rt").load(text)
-    except Exception as e:  # ruamel's errors have no common base worth naming
-        raise EditError(f"{path}: cannot be edited: {type(e).__name__}") from None
-    if not isinstance(data, CommentedMap):
-        raise EditError(f"{path}: a destination file must be a mapping of fields")
-    if data.fa.flow_style():
-        raise EditError(f"{path}: written as a one-line {{...}} mapping; edit it by hand")
-    return data
+    return round_trip(str(path), text)
 
 
 def _with_enabled(path: Path, text: str, enabled: bool) -> str:

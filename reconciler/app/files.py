@@ -20,13 +20,7 @@ def now() -> str:
 
 def write_json(path: Path, document: Mapping[str, Any]) -> None:
     """Write whole or not at all (a temporary file renamed into place)."""
-    text = redact(json.dumps(document, indent=2, sort_keys=False) + "\n")
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
-    except OSError as e:
-        raise ReconcilerError(f"{path}: cannot write: {e.strerror}") from None
+    write_text(path, json.dumps(document, indent=2, sort_keys=False) + "\n")
 
 
 def check_writable(path: Path) -> None:
@@ -43,10 +37,11 @@ def check_writable(path: Path) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write whole or not at all (a temporary file renamed into place)."""
+    """Write whole or not at all (a temporary file renamed into place), through
+    the redaction sink like everything that leaves the process."""
     temporary = path.with_name(f".{path.name}.tmp")
     try:
-        temporary.write_text(text, encoding="utf-8")
+        temporary.write_text(redact(text), encoding="utf-8")
         temporary.replace(path)
     except OSError as e:
         raise ReconcilerError(f"{path}: cannot write: {e.strerror}") from None

@@ -42,7 +42,7 @@ def set_values(name: str, text: str, edits: Sequence[tuple[KeyPath, Any]]) -> st
 
 
 def _set(name: str, text: str, path: KeyPath, value: Any) -> str:
-    root = _load(name, text)
+    root = round_trip(name, text)
     lines = re.findall(r"[^\n]*\n|[^\n]+$", text)  # "\r\n" stays whole, as YAML counts
     newline = "\r\n" if "\r\n" in text else "\n"
     node: CommentedMap = root
@@ -129,13 +129,15 @@ def _scalar(value: Any) -> str:
     return text.removesuffix("\n").removesuffix("\n...").strip()
 
 
-def _load(name: str, text: str) -> CommentedMap:
+def round_trip(name: str, text: str) -> CommentedMap:
+    """`text` read by ruamel's round-trip loader (which keeps every position), if it
+    is a block mapping; otherwise why it cannot be edited in place."""
     try:
         data = YAML(typ="rt").load(text)
     except Exception as e:  # ruamel's errors have no common base worth naming
         raise SpliceError(f"{name}: cannot be edited: {type(e).__name__}") from None
     if not isinstance(data, CommentedMap):
-        raise SpliceError(f"{name}: not a mapping of fields")
+        raise SpliceError(f"{name}: a destination file must be a mapping of fields")
     if data.fa.flow_style():
         raise SpliceError(f"{name}: written as a one-line {{...}} mapping; edit it by hand")
     return data
