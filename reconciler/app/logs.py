@@ -16,7 +16,6 @@ import logging
 import sys
 from typing import Any, TextIO
 
-from reconciler.aws.debuglog import masked_message
 from reconciler.core.secrets import redact
 
 __all__ = ["configure", "redact", "redact_output"]
@@ -25,6 +24,8 @@ _make_record = logging.getLogRecordFactory()
 
 
 def _redacted_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    from reconciler.aws.debuglog import masked_message  # loaded at the first record only
+
     record = _make_record(*args, **kwargs)
     try:
         message = masked_message(record)

@@ -16,7 +16,6 @@ from reconciler.app import logs
 from reconciler.app.logs import redact
 from reconciler.core.errors import ReconcilerError, StateErrors
 from reconciler.core.secrets import scrub
-from reconciler.core.selection import FlowFilter
 from reconciler.render.colour import coloured_plan
 
 if TYPE_CHECKING:  # loaded by the commands that run, not by `reconcile --help`
@@ -182,6 +181,8 @@ def flow_filter_options(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, flows: tuple[str, ...], regions: tuple[str, ...], **kw: Any) -> Any:
+        from reconciler.core.selection import FlowFilter
+
         return command(*args, only=FlowFilter(flows, regions), **kw)
 
     wrapper = click.option(

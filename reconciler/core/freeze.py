@@ -23,10 +23,13 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reconciler.core.errors import Location, StateError
-from reconciler.core.yamlfile import Document
+
+if TYPE_CHECKING:  # annotations only: --help need not load YAML
+    from reconciler.core.yamlfile import Document
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # What an allow list may name: the planner's actions, plus `enable` and
