@@ -174,7 +174,7 @@ def test_without_shape_masking_debug_would_leak_a_json_secret(nasty, monkeypatch
     """The sink cannot know a key before it is read: botocore logs the response
     first. Only masking by the operation's model keeps it out."""
     state, keys = nasty
-    monkeypatch.setattr("reconciler.app.logs.masked_message", lambda record: None)
+    monkeypatch.setattr("reconciler.aws.debuglog.masked_message", lambda record: None)
     result = run("--debug", "plan", "--state", str(state))
     assert leaks(keys[1], result.stderr)
 
