@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 
-class StepLike(Protocol):
+@dataclass
+class Step:
+    """One measured plan or apply."""
+
     scenario: str
     verb: str
     flows: int
@@ -15,8 +19,8 @@ class StepLike(Protocol):
     calls: dict[str, int]
     throttled: int
     minimum: dict[str, int]
-    error: str
-    extra: dict[str, Any]
+    error: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 MEDIACONNECT = {
@@ -33,7 +37,7 @@ def _mc(calls: Mapping[str, int]) -> int:
     return sum(v for k, v in calls.items() if k in MEDIACONNECT)
 
 
-def _cpu_note(one: StepLike, many: StepLike) -> str:
+def _cpu_note(one: Step, many: Step) -> str:
     """The same comparison without local CPU time: the client parses 50 vs 1,000
     destination files, and the sandbox's moto answers in one process."""
     cpu_one, cpu_many = one.extra["cpu"], many.extra["cpu"]
@@ -56,8 +60,8 @@ def _verdict(ok: bool) -> str:
 
 def write_report(
     path: Path,
-    steps: Sequence[StepLike],
-    slow: Mapping[int, StepLike],
+    steps: Sequence[Step],
+    slow: Mapping[int, Step],
     extra: Mapping[str, Any],
     *,
     rtt_ms: float,

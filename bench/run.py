@@ -28,7 +28,6 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import startup  # noqa: E402
+from bench.report import Step  # noqa: E402
 from reconciler.app import executor  # noqa: E402
 from reconciler.app.planning import compute_plan  # noqa: E402
 from reconciler.aws import Aws  # noqa: E402
@@ -45,25 +45,6 @@ from reconciler.aws import Aws  # noqa: E402
 REGION = "us-west-2"
 OUTPUTS = 50
 CONTROL = "/_sandbox/limits"
-
-
-@dataclass
-class Step:
-    """One measured plan or apply."""
-
-    scenario: str
-    verb: str
-    flows: int
-    seconds: float
-    calls: dict[str, int]
-    throttled: int
-    minimum: dict[str, int]
-    error: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def mediaconnect_calls(self) -> int:
-        return sum(v for k, v in self.calls.items() if k not in ("GetParameters",))
 
 
 class Sandbox:
