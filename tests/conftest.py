@@ -235,6 +235,11 @@ ACCOUNT = "123456789012"
 TOOL_ACTIONS: set[tuple[str, str]] = set()
 
 
+def only_reads(calls: list[tuple[str, str]]) -> bool:
+    """No call in `calls` (service, operation) can change anything."""
+    return all(op.startswith(("Describe", "List", "Get", "BatchGet")) for _, op in calls)
+
+
 def called_by_the_tool() -> bool:
     """Whether the AWS call being made comes from the tool's own code."""
     frame = sys._getframe(1)

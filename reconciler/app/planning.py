@@ -16,7 +16,7 @@ from reconciler.app.resolver import Resolver, desired_outputs
 from reconciler.aws import Aws
 from reconciler.aws.mediaconnect import MediaConnect
 from reconciler.core import planner
-from reconciler.core.concurrency import in_parallel
+from reconciler.core.concurrency import both, in_parallel
 from reconciler.core.cost import PlanCost, plan_cost
 from reconciler.core.errors import AwsError, FlowNotFound, NotFound, ReconcilerError, StateErrors
 from reconciler.core.models import DesiredOutput, FlowSpec, LiveFlow, State
@@ -69,17 +69,24 @@ def compute_plan(
     An unmanaged output is replaced (removed, then added) only when its name
     is in `replace_unmanaged`; otherwise such a plan is refused (PlanError).
 
-    Stream keys are resolved before any MediaConnect call, so a missing key
-    fails fast. Flows are read at once (threads; the rate limiters in
-    `aws.clients` keep the pace). AWS cost: GetParameters per 10 SSM keys and
-    BatchGetSecretValue per 20 secrets (per region); one DescribeFlow per flow
+    Stream keys and flows are read at once (threads; the rate limiters in
+    `aws.clients` keep the pace); a key that cannot be had is reported before
+    any flow error, and nothing is written either way. AWS cost: GetParameters
+    per 10 SSM keys and BatchGetSecretValue per 20 secrets (per region); one DescribeFlow per flow
     (plus ListFlows per region for flows given by name), one
     ListTagsForResource on the flow (its ownership manifest), and one more per
     unprotected output the manifest does not list.
     """
     state = select(load_state(state_dir), only)
     resolver = Resolver(environ, aws.secrets)
-    desired = desired_outputs(state, resolver)
+    specs = list(state.flows.values())
+    # Keys and flows are read at the same time: reads only, so a key that
+    # cannot be had still stops the plan before anything is written (and its
+    # error comes first, whatever the flows answered).
+    desired, found = both(
+        functools.partial(desired_outputs, state, resolver),
+        functools.partial(in_parallel, [functools.partial(observe_flow, s, aws) for s in specs]),
+    )
     regions = {name: flow.region for name, flow in state.flows.items()}
     versions = {
         (d.flow, d.name): version
@@ -87,8 +94,6 @@ def compute_plan(
         if d.stream_key is not None
         and (version := resolver.version(d.stream_key, regions[d.flow])) is not None
     }
-    specs = list(state.flows.values())
-    found = in_parallel([functools.partial(observe_flow, spec, aws) for spec in specs])
     observed = {spec.name: live for spec, live in zip(specs, found, strict=True)}
     for name, spec in sorted(state.flows.items()):
         for warning in planner.protected_warnings(spec, observed[name]):

@@ -139,8 +139,7 @@ def desired_outputs(state: State, resolver: Resolver) -> list[DesiredOutput]:
 
     Raises StateErrors naming each destination whose key cannot be resolved,
     or cannot be masked safely in output (too short or word-like, see
-    `secrets.unsafe_reason`), before any MediaConnect call, so nothing is
-    written. A plain-String SSM
+    `secrets.unsafe_reason`), before anything is written. A plain-String SSM
     parameter is used, with a warning.
     """
     keyed = [d for d in state.destinations if d.stream_key and d.stream_key_path]

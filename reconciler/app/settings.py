@@ -21,6 +21,8 @@ from reconciler.core.errors import ReconcilerError
 WAIT_DELAY, WAIT_TIMEOUT = "RECONCILE_FLOW_WAIT_DELAY", "RECONCILE_FLOW_WAIT_TIMEOUT"
 MAX_ATTEMPTS, RETRY_MODE = "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"
 PLAN_KEY = "RECONCILE_PLAN_KEY"
+SSM_THROUGHPUT = "RECONCILE_SSM_THROUGHPUT"
+SSM_THROUGHPUTS = ("standard", "higher")  # Parameter Store's two settings
 REGIONS = ("AWS_REGION", "AWS_DEFAULT_REGION")
 RETRY_MODES = ("legacy", "standard", "adaptive")
 # Variables whose values are secret: never quoted in an error.
@@ -42,11 +44,13 @@ class Settings:
     retry_mode: str | None = None
     plan_key: str = ""
     region: str | None = None  # AWS_REGION, else AWS_DEFAULT_REGION
+    ssm_higher_throughput: bool = False  # the account's Parameter Store throughput
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Parse and check every setting; raises SettingsError for the first bad one."""
-    for name in (WAIT_DELAY, WAIT_TIMEOUT, MAX_ATTEMPTS, RETRY_MODE, PLAN_KEY, *REGIONS):
+    for name in (WAIT_DELAY, WAIT_TIMEOUT, MAX_ATTEMPTS, RETRY_MODE, PLAN_KEY, SSM_THROUGHPUT,
+                 *REGIONS):  # fmt: skip
         if name in environ:
             _check_text(name, environ[name])
     region = next((environ[n].strip() for n in REGIONS if environ.get(n, "").strip()), None)
@@ -54,9 +58,10 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         flow_wait_delay=_seconds(environ, WAIT_DELAY, WAIT_DELAY_SECONDS),
         flow_wait_timeout=_seconds(environ, WAIT_TIMEOUT, WAIT_TIMEOUT_SECONDS),
         max_attempts=_max_attempts(environ),
-        retry_mode=_retry_mode(environ),
+        retry_mode=_choice(environ, RETRY_MODE, RETRY_MODES),
         plan_key=environ.get(PLAN_KEY, ""),
         region=region,
+        ssm_higher_throughput=_choice(environ, SSM_THROUGHPUT, SSM_THROUGHPUTS) == "higher",
     )
 
 
@@ -65,7 +70,11 @@ def make_aws(
 ) -> Aws:
     """The AWS adapter configured from `settings`; `on_wait(flow, status, seconds)`
     is told while apply waits for a busy flow."""
-    clients = Clients(retry_mode=settings.retry_mode, max_attempts=settings.max_attempts)
+    clients = Clients(
+        retry_mode=settings.retry_mode,
+        max_attempts=settings.max_attempts,
+        ssm_higher_throughput=settings.ssm_higher_throughput,
+    )
     wait = FlowWait(settings.flow_wait_delay, settings.flow_wait_timeout, on_wait)
     return Aws(clients, flow_wait=wait)
 
@@ -108,10 +117,10 @@ def _max_attempts(environ: Mapping[str, str]) -> int | None:
     return value
 
 
-def _retry_mode(environ: Mapping[str, str]) -> str | None:
-    raw = environ.get(RETRY_MODE)
+def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str | None:
+    raw = environ.get(name)
     if raw is None or not raw.strip():
         return None
-    if raw.strip() not in RETRY_MODES:
-        raise _bad(RETRY_MODE, raw, f"must be one of {', '.join(RETRY_MODES)}")
+    if raw.strip() not in choices:
+        raise _bad(name, raw, f"must be one of {', '.join(choices)}")
     return raw.strip()

@@ -43,13 +43,20 @@ DEFAULT_RETRY_MODE, DEFAULT_TOTAL_ATTEMPTS = "standard", 6
 RATE_LIMITS: dict[tuple[str, str | None], tuple[float, float]] = {
     ("mediaconnect", "DescribeFlow"): (27.0, 25.0),
     ("mediaconnect", None): (4.5, 25.0),  # every other MediaConnect operation
+    # Parameter Store's standard throughput: 40 transactions/s per account and
+    # region, shared by GetParameter, GetParameters and GetParametersByPath
+    # (the applications reading their own parameters take from it too).
+    ("ssm", "GetParameters"): (36.0, 36.0),
 }
-# When a MediaConnect read is still throttled after botocore's retries (another
-# tool is using the account's quota), wait and try again: 1, 2, 4, 8, 16 s.
+# With Parameter Store's higher throughput enabled on the account: 3,000/s.
+SSM_HIGHER_THROUGHPUT = (2700.0, 2700.0)
+# When a read is still throttled after botocore's retries (another tool is
+# using the account's quota), wait and try again: 1, 2, 4, 8, 16 s.
 PATIENT_READ_RETRIES = 5
 READ_PREFIXES = ("Describe", "List", "Get", "BatchGet")
-# Threads that may call at once (app.concurrency's pools): one connection each.
-POOL_CONNECTIONS = 32
+PATIENT_SERVICES = ("mediaconnect", "ssm", "secretsmanager")
+# Threads that may call at once (core.concurrency's pools): one connection each.
+POOL_CONNECTIONS = 64
 
 
 class RateLimiter:
@@ -110,12 +117,18 @@ class Clients:
         *,
         retry_mode: str | None = None,
         max_attempts: int | None = None,
+        ssm_higher_throughput: bool = False,
     ) -> None:
         """`retry_mode` / `max_attempts`: checked values (app.settings); None
         leaves it to the profile, then to the defaults here. The boto3 session
-        is made on the first call when not given (boto3 loads only then)."""
+        is made on the first call when not given (boto3 loads only then).
+        `ssm_higher_throughput`: the account has Parameter Store's higher
+        throughput, so GetParameters is paced at that quota instead."""
         self._session = session
         self._retry_mode, self._max_attempts = retry_mode, max_attempts
+        self._rates = dict(RATE_LIMITS)
+        if ssm_higher_throughput:
+            self._rates["ssm", "GetParameters"] = SSM_HIGHER_THROUGHPUT
         self._clients: dict[tuple[str, str], Any] = {}
         self._limiters: dict[tuple[str, str, str | None], RateLimiter] = {}
         self._lock = threading.Lock()
@@ -143,6 +156,11 @@ class Clients:
                         remember(value)  # the redaction sink masks them too
             return self._clients[key]
 
+    def rate_limit(self, service: str, operation: str) -> tuple[float, float] | None:
+        """(requests a second, burst) this client keeps `operation` to, or None."""
+        limited = rate_class(service, operation)
+        return None if limited is None else self._rates[limited]
+
     def _take_token(self, region: str, event_name: str = "", **kwargs: Any) -> None:
         """before-send hook: wait for this attempt's token (retries take one too)."""
         service, operation = [*event_name.split("."), "", ""][1:3]
@@ -152,7 +170,7 @@ class Clients:
         with self._lock:
             limiter = self._limiters.get((region, *limited))
             if limiter is None:
-                limiter = RateLimiter(*RATE_LIMITS[limited])
+                limiter = RateLimiter(*self._rates[limited])
                 self._limiters[region, *limited] = limiter
         limiter.acquire()
 
@@ -209,7 +227,7 @@ class Clients:
             names = ",".join(str(o.get("Name")) for o in params.get("Outputs", []))
             resource = f"{resource} outputs={names}"
         started = datetime.now(UTC).isoformat(timespec="milliseconds")
-        patient = service == "mediaconnect" and operation.startswith(READ_PREFIXES)
+        patient = service in PATIENT_SERVICES and operation.startswith(READ_PREFIXES)
         try:
             result = _patiently(operation, call) if patient else translated(operation, call)
         except AwsError as e:

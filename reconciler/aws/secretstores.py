@@ -19,7 +19,9 @@ from reconciler.core.secrets import Secret
 
 SSM_BATCH = 10  # GetParameters takes at most 10 names
 SECRETS_BATCH = 20  # BatchGetSecretValue takes at most 20 ids
-SECRET_THREADS = 16  # batches read at once, per region
+# Batches read at once, per region (aws.clients.POOL_CONNECTIONS); the rate
+# limiter there, not this, sets the pace.
+SECRET_THREADS = 64
 
 
 @dataclass

@@ -12,8 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
+U = TypeVar("U")
 
-# Matches aws.clients.POOL_CONNECTIONS: one HTTP connection per thread.
+# At most aws.clients.POOL_CONNECTIONS: one HTTP connection per thread.
 MAX_THREADS = 32
 
 
@@ -28,3 +29,11 @@ def in_parallel(calls: Sequence[Callable[[], T]], threads: int = MAX_THREADS) ->
     with ThreadPoolExecutor(max_workers=min(threads, len(calls))) as pool:
         futures = [pool.submit(call) for call in calls]
         return [future.result() for future in futures]
+
+
+def both(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
+    """Both results, the calls run at once; as `in_parallel`, both run to the end
+    and `first`'s exception, if any, is the one raised."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        one, two = pool.submit(first), pool.submit(second)
+        return one.result(), two.result()

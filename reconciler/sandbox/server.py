@@ -12,6 +12,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import (
@@ -31,6 +32,24 @@ class PortUnavailable(RuntimeError):
     """The requested port cannot be bound on 127.0.0.1."""
 
 
+class _Dispatcher(DomainDispatcherApplication):
+    """moto's dispatcher, remembering which backend serves which host.
+
+    moto looks the host up on every request (a directory listing of its own
+    package and a few hundred patterns, under one lock); the answer depends on
+    the host only, so it is kept after the first request.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(create_backend_app)
+        self._backends: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self, host: str | None) -> Any:
+        if host not in self._backends:
+            self._backends[host] = super().get_backend_for_host(host)
+        return self._backends[host]
+
+
 class _LimitedServer(ThreadedMotoServer):
     """moto's threaded server with `Limits` (latency, MediaConnect's rate limit) in front."""
 
@@ -39,7 +58,7 @@ class _LimitedServer(ThreadedMotoServer):
         self._limits = limits
 
     def _server_entry(self) -> None:
-        self._limits.app = DomainDispatcherApplication(create_backend_app)
+        self._limits.app = _Dispatcher()
         self._server = make_server(
             HOST, self._port, self._limits, True, request_handler=MotoRequestHandler
         )

@@ -5,12 +5,18 @@
 token from a bucket per region and API class, as MediaConnect's quotas page
 describes: DescribeFlow 30 requests/s (burst 30), every other MediaConnect
 operation 5/s (burst 30). An empty bucket answers 429 TooManyRequestsException
-without reaching moto. Counts of requests and 429s per operation are kept.
+without reaching moto. Parameter Store's reads of values (GetParameter,
+GetParameters, GetParametersByPath) share one bucket per region at its
+standard throughput, 40/s, or 3,000/s with `ssm_higher_throughput`, and an
+empty one answers 400 ThrottlingException "Rate exceeded" as SSM does (its
+burst is not documented: one second's worth here). Counts of requests and
+throttles per operation are kept.
 
 Control endpoint (same host and port, no signature needed):
 GET `/_sandbox/limits` → counts, settings and the server's CPU time as JSON;
-POST it with a JSON object to change `latency_ms` and `throttle`; `{"reset": true}` also refills the
-buckets and clears the counts.
+POST it with a JSON object to change `latency_ms`, `throttle` and
+`ssm_higher_throughput`; `{"reset": true}` also refills the buckets and clears
+the counts.
 """
 
 from __future__ import annotations
@@ -29,6 +35,9 @@ CONTROL_PATH = "/_sandbox/limits"
 # (rate per second, burst) per API class, from MediaConnect's quotas page.
 DESCRIBE_FLOW_RATE, DESCRIBE_FLOW_BURST = 30.0, 30.0
 OTHER_RATE, OTHER_BURST = 5.0, 30.0
+# Parameter Store's throughput quota (standard, higher), shared by these reads.
+SSM_RATES = (40.0, 3000.0)
+SSM_READS = frozenset({"GetParameter", "GetParameters", "GetParametersByPath"})
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d+/([^/]+)/([^/]+)/aws4_request")
 _ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
@@ -75,6 +84,7 @@ class Limits:
     app: App
     latency_ms: float = 0.0
     throttle: bool = False
+    ssm_higher_throughput: bool = False
     calls: Counter[str] = field(default_factory=Counter)
     throttled: Counter[str] = field(default_factory=Counter)
     _buckets: dict[tuple[str, str], Bucket] = field(default_factory=dict)
@@ -89,34 +99,42 @@ class Limits:
         service, region, operation = classify(environ)
         with self._lock:
             self.calls[operation] += 1
-            allowed = (
-                service != "mediaconnect" or not self.throttle or self._take(region, operation)
+            limited = self.throttle and (
+                service == "mediaconnect" or (service == "ssm" and operation in SSM_READS)
             )
+            allowed = not limited or self._take(service, region, operation)
             if not allowed:
                 self.throttled[operation] += 1
         if allowed:
             return self.app(environ, start_response)
-        body = json.dumps({"message": "Too many requests, please try again later."}).encode()
+        if service == "ssm":
+            status, code, message = "400 Bad Request", "ThrottlingException", "Rate exceeded"
+            body = json.dumps({"__type": code, "message": message}).encode()
+        else:
+            status, code = "429 Too Many Requests", "TooManyRequestsException"
+            body = json.dumps({"message": "Too many requests, please try again later."}).encode()
         start_response(
-            "429 Too Many Requests",
+            status,
             [
                 ("Content-Type", "application/json"),
-                ("x-amzn-ErrorType", "TooManyRequestsException"),
+                ("x-amzn-ErrorType", code),
                 ("Content-Length", str(len(body))),
             ],
         )
         return [body]
 
-    def _take(self, region: str, operation: str) -> bool:
-        api_class = "DescribeFlow" if operation == "DescribeFlow" else "other"
+    def _take(self, service: str, region: str, operation: str) -> bool:
+        if service == "ssm":
+            api_class = "ssm"
+            rate = SSM_RATES[self.ssm_higher_throughput]
+            limit = (rate, rate)
+        elif operation == "DescribeFlow":
+            api_class, limit = "DescribeFlow", (DESCRIBE_FLOW_RATE, DESCRIBE_FLOW_BURST)
+        else:
+            api_class, limit = "other", (OTHER_RATE, OTHER_BURST)
         bucket = self._buckets.get((region, api_class))
         if bucket is None:
-            rate, burst = (
-                (DESCRIBE_FLOW_RATE, DESCRIBE_FLOW_BURST)
-                if api_class == "DescribeFlow"
-                else (OTHER_RATE, OTHER_BURST)
-            )
-            bucket = self._buckets[region, api_class] = Bucket(rate, burst)
+            bucket = self._buckets[region, api_class] = Bucket(*limit)
         return bucket.take()
 
     def _control(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
@@ -126,6 +144,10 @@ class Limits:
             with self._lock:
                 self.latency_ms = float(change.get("latency_ms", self.latency_ms))
                 self.throttle = bool(change.get("throttle", self.throttle))
+                higher = bool(change.get("ssm_higher_throughput", self.ssm_higher_throughput))
+                if higher != self.ssm_higher_throughput:
+                    self.ssm_higher_throughput = higher
+                    self._buckets = {k: b for k, b in self._buckets.items() if k[1] != "ssm"}
                 if change.get("reset"):
                     self.calls.clear()
                     self.throttled.clear()
@@ -135,6 +157,7 @@ class Limits:
                 {
                     "latency_ms": self.latency_ms,
                     "throttle": self.throttle,
+                    "ssm_higher_throughput": self.ssm_higher_throughput,
                     "calls": dict(self.calls),
                     "throttled": dict(self.throttled),
                     "cpu_s": time.process_time(),  # the server's CPU time so far

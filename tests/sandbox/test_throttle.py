@@ -14,12 +14,17 @@ from reconciler.sandbox.throttle import CONTROL_PATH, Limits
 from tests.conftest import sandbox_server
 
 
-def request(limits: Limits, method: str, path: str, region: str = "us-west-2") -> str:
+def request(
+    limits: Limits, method: str, path: str, region: str = "us-west-2", target: str = ""
+) -> str:
+    """A signed request's status; with `target` (X-Amz-Target), an SSM one."""
+    service = "ssm" if target else "mediaconnect"
     environ = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
-        "HTTP_AUTHORIZATION": f"AWS4-HMAC-SHA256 Credential=AK/20260101/{region}/mediaconnect/"
+        "HTTP_AUTHORIZATION": f"AWS4-HMAC-SHA256 Credential=AK/20260101/{region}/{service}/"
         "aws4_request, SignedHeaders=host, Signature=x",
+        "HTTP_X_AMZ_TARGET": target,
     }
     statuses: list[str] = []
     limits(environ, lambda status, headers: statuses.append(status))
@@ -40,6 +45,20 @@ def test_the_bucket_allows_a_burst_of_30_then_answers_429_per_region_and_class()
     assert request(limits, "GET", "/tags/arn%3Aflow", region="eu-west-1") == "200"
     assert limits.throttled == {"ListTagsForResource": 1}
     assert limits.calls["ListTagsForResource"] == 32
+
+
+def test_parameter_store_reads_share_its_standard_throughput_unless_higher_is_on() -> None:
+    limits = Limits(app=ok_app, throttle=True)
+    reads = ["AmazonSSM.GetParameters", "AmazonSSM.GetParameter"] * 20
+    assert [request(limits, "POST", "/", target=t) for t in reads] == ["200"] * 40
+    assert request(limits, "POST", "/", target="AmazonSSM.GetParametersByPath") == "400"
+    assert request(limits, "POST", "/", target="AmazonSSM.PutParameter") == "200"  # not a read
+    assert limits.throttled == {"GetParametersByPath": 1}
+    limits.ssm_higher_throughput = True
+    limits._buckets.clear()
+    assert {request(limits, "POST", "/", target="AmazonSSM.GetParameters") for _ in range(500)} == {
+        "200"
+    }
 
 
 def test_without_throttle_nothing_is_refused() -> None:
