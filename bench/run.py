@@ -309,9 +309,10 @@ def slow_comparison(sandbox: Sandbox, many: int, rtt_ms: float = 200.0) -> list[
                     for _ in range(RUNS_EACH):
                         seconds, calls, throttled, error, _ = measured(sandbox, rtt_ms, run)
                         samples.append((seconds, calls, throttled, error, *LAST_CPU))
-                    seconds, calls, throttled, error, cpu, server = sorted(samples)[RUNS_EACH // 2]
-                    print(f"  {flows} flows in sync at {rtt_ms:g} ms, {where}, SSM {throughput}: "
-                          f"{seconds:.2f} s (CPU: client {cpu:.2f} s, sandbox {server:.2f} s)")  # fmt: skip
+                    median = sorted(samples, key=lambda sample: sample[0])[RUNS_EACH // 2]
+                    seconds, calls, throttled, error, cpu, server = median
+                    print(f"  {flows} flows in sync at {rtt_ms:g} ms, {where}, SSM {throughput}:"
+                          f" {seconds:.2f} s (CPU: client {cpu:.2f} s, sandbox {server:.2f} s)")  # fmt: skip
                     steps.append(
                         Step("in sync", "plan", flows, seconds, calls, throttled,
                              minimum(flows, "plan", "in sync", 0), error,
