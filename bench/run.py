@@ -311,8 +311,10 @@ def slow_comparison(sandbox: Sandbox, many: int, rtt_ms: float = 200.0) -> list[
                         samples.append((seconds, calls, throttled, error, *LAST_CPU))
                     median = sorted(samples, key=lambda sample: sample[0])[RUNS_EACH // 2]
                     seconds, calls, throttled, error, cpu, server = median
-                    print(f"  {flows} flows in sync at {rtt_ms:g} ms, {where}, SSM {throughput}:"
-                          f" {seconds:.2f} s (CPU: client {cpu:.2f} s, sandbox {server:.2f} s)")  # fmt: skip
+                    print(
+                        f"  {flows} flows in sync at {rtt_ms:g} ms, {where}, SSM {throughput}: "
+                        f"{seconds:.2f} s (CPU: client {cpu:.2f} s, sandbox {server:.2f} s)"
+                    )
                     steps.append(
                         Step("in sync", "plan", flows, seconds, calls, throttled,
                              minimum(flows, "plan", "in sync", 0), error,
