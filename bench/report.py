@@ -45,8 +45,11 @@ def _slow_rows(slow: Sequence[Step]) -> tuple[list[str], list[str]]:
         pairs.setdefault((step.extra["where"], step.extra["ssm"]), []).append(step)
     for (where, ssm), (one, many) in pairs.items():
         ratio = many.seconds / one.seconds
+        waits = [step.seconds - step.extra["at_0_ms"] for step in (one, many)]
         rows.append(
             f"| {where} | {ssm} | {one.seconds:.2f} | {many.seconds:.2f} | {ratio:.2f} | "
+            f"{one.extra['at_0_ms']:.2f} / {many.extra['at_0_ms']:.2f} | "
+            f"{waits[0]:.2f} / {waits[1]:.2f} | "
             f"{one.extra['cpu']:.2f} / {many.extra['cpu']:.2f} | "
             f"{one.extra['server_cpu']:.2f} / {many.extra['server_cpu']:.2f} | "
             f"{one.throttled} / {many.throttled} | {one.error or many.error or 'ok'} |"
@@ -155,13 +158,16 @@ def write_report(
         "a fresh process: Python, boto3 and the state parsed each time). The sandbox "
         "enforces Parameter Store's throughput for the run (standard 40/s, or higher "
         "3,000/s) and the tool is told which (`RECONCILE_SSM_THROUGHPUT`). Client CPU is "
-        "the bench process's own (the command's is not measured); the sandbox's is the "
+        "the plan's (the command's process, for a command); the sandbox's is the "
         "server process's (moto answering every request in one process, which AWS does "
-        "not).",
+        "not). \"Same at 0 ms\" is the same plan with no simulated round trip: what is "
+        "left is the computing, on both sides; the difference is what the round trips "
+        "add.",
         "",
         "| how | Parameter Store throughput | 1 flow s | many flows s | ratio | "
+        "same at 0 ms s (1 / many) | difference: round trips s (1 / many) | "
         "client CPU s (1 / many) | sandbox CPU s (1 / many) | throttles (1 / many) | result |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         *slow_rows,
         "",
         "## The per-resource model, for comparison",
