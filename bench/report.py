@@ -59,6 +59,19 @@ def _slow_rows(slow: Sequence[Step]) -> tuple[list[str], list[str]]:
             f"throughput: {one.flows} flow {one.seconds:.2f} s, {many.flows} flows "
             f"{many.seconds:.2f} s, ratio {ratio:.2f} (target ≤ 1.5): {_verdict(ratio <= 1.5)}."
         )
+    if ("command", "higher") in pairs:
+        one, many = pairs["command", "higher"]
+        waits = [step.seconds - step.extra["at_0_ms"] for step in (one, many)]
+        targets.append(
+            f"  - Why, in figures (command, higher throughput): the round trips add "
+            f"{waits[0]:.2f} s to 1 flow and {waits[1]:.2f} s to {many.flows} flows, so the "
+            f"waiting is flat. The rest is computing, on one 2-core machine: the plan's own "
+            f"CPU, {one.extra['cpu']:.2f} s against {many.extra['cpu']:.2f} s (start-up, "
+            f"{many.flows * 50:,} files parsed and checked, and botocore's share of "
+            f"{_mc(many.calls) + many.calls.get('GetParameters', 0)} calls), and the "
+            f"sandbox's, {one.extra['server_cpu']:.2f} s against "
+            f"{many.extra['server_cpu']:.2f} s (moto answering in one process)."
+        )
     return rows, targets
 
 
