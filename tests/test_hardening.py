@@ -167,7 +167,7 @@ def test_interrupted_apply_still_writes_its_report(tmp_path, state_dir, sandbox,
         result = run("apply", "--state", str(state_dir), "--auto-approve", "--report", str(report))
     assert result.exit_code == 143
     assert "Not done:" in result.stdout
-    assert result.stderr.endswith("interrupted\n")
+    assert result.stderr.endswith("interrupted (SIGTERM)\n")
     document = json.loads(report.read_text())
     assert document["interrupted"] == "SIGTERM" and document["ok"] is False
     assert {r["outcome"] for r in document["results"]} == {"skipped"}

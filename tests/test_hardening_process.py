@@ -230,3 +230,28 @@ def test_the_composite_action_fails_a_usage_error(tmp_path, state_dir, command, 
     assert done.returncode == 1, done.stderr
     assert outputs["exit-code"] == "1" and outputs["changes"] == "false"
     assert "Error:" in done.stderr
+
+
+def test_sigterm_during_a_plan_ends_with_one_line_and_exit_143(tmp_path, state_dir):
+    """The signal comes while the plan waits for AWS (5 s a request): it stops
+    with one line, and without waiting for calls it has not started."""
+    with sandbox_server("--latency-ms", "5000") as endpoint:
+        env = environment(tmp_path, AWS_ENDPOINT_URL=endpoint)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reconciler", "--debug", "plan", "--state", str(state_dir)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            _read_until(proc, "Sending http request", time.monotonic() + TIMEOUT)
+            proc.send_signal(signal.SIGTERM)
+            rest, _ = proc.communicate(timeout=TIMEOUT)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert proc.returncode == 143, rest
+    assert rest.rstrip().splitlines()[-1] == "interrupted (SIGTERM)"
+    assert "Traceback" not in rest

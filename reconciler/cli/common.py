@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from reconciler.app import logs
 from reconciler.app.logs import redact
-from reconciler.core.errors import ReconcilerError, StateErrors
+from reconciler.core.errors import Interrupted, ReconcilerError, StateErrors
 from reconciler.core.secrets import scrub
 from reconciler.render.colour import coloured_plan
 
@@ -52,9 +56,9 @@ class Group(click.Group):
 
 def handle_errors(command: F) -> F:
     """Check the settings (app.settings) first, then run the command; map the
-    project's errors to one line each on stderr and exit 1; Ctrl-C to 130
-    (SIGTERM, where a command catches it, to 143); anything else is a bug: its
-    traceback is printed, scrubbed of secrets."""
+    project's errors to one line each on stderr and exit 1; Ctrl-C to 130 and
+    SIGTERM to 143, with one line; anything else is a bug: its traceback is
+    printed, scrubbed of secrets."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -62,7 +66,8 @@ def handle_errors(command: F) -> F:
 
         try:
             click.get_current_context().meta[_SETTINGS] = load_settings(os.environ)
-            code = command(*args, **kwargs)
+            with _sigterm_interrupts():
+                code = command(*args, **kwargs)
         except StateErrors as e:
             for error in e.errors:
                 click.echo(scrub(str(error)), err=True)
@@ -71,7 +76,8 @@ def handle_errors(command: F) -> F:
             click.echo(f"error: {scrub(str(e))}", err=True)
             sys.exit(e.exit_code)
         except KeyboardInterrupt as e:
-            click.echo("interrupted", err=True)
+            by = getattr(e, "signal_name", "SIGINT")
+            click.echo("interrupted" if by == "SIGINT" else f"interrupted ({by})", err=True)
             sys.exit(getattr(e, "exit_code", EXIT_INTERRUPTED))
         except click.exceptions.Exit:
             raise
@@ -82,6 +88,25 @@ def handle_errors(command: F) -> F:
         sys.exit(code)
 
     return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a cancelled CI job, `kill`) raises `Interrupted` as Ctrl-C raises
+    KeyboardInterrupt, so it ends with one line and exit 143, not in silence.
+    (`apply` installs its own handler while it writes.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted(signum, signal.Signals(signum).name)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def warn(line: str) -> None:

@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         "--throttle",
         action="store_true",
         help="apply MediaConnect's rate limit: DescribeFlow 30/s, other calls 5/s burst 30 "
-        "(429 TooManyRequestsException when exceeded)",
+        "(429 TooManyRequestsException when exceeded), and Parameter Store's standard "
+        "throughput: GetParameter(s) 40/s (400 ThrottlingException)",
     )
     parser.add_argument(
         "--seed",
