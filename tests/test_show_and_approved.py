@@ -54,7 +54,8 @@ def varied(tmp_path, state_dir, sandbox, flow_arn):
 
 
 def without_cost(output: str, fmt: str) -> str:
-    """`plan`'s output less what the cost estimate adds to it."""
+    """`plan`'s output less what the cost estimate adds to it (what `show` prints
+    of a plan saved before saved plans carried their cost)."""
     if fmt == "json":
         document = json.loads(output)
         document.pop("cost")
@@ -82,9 +83,9 @@ def test_show_renders_exactly_what_plan_printed(varied, state_dir, aws_calls, fm
     shown = run("show", str(varied), "--format", fmt)
     assert shown.exit_code == 0, shown.output
     assert aws_calls.calls == []  # every botocore call in this process is recorded
-    # A saved plan does not carry the cost estimate (docs/cost.md): `show` prints
-    # the plan exactly, without the cost annotations `plan` adds.
-    assert shown.stdout == without_cost(planned.stdout, fmt)
+    # A saved plan carries the cost estimate plan showed (docs/cost.md): `show`
+    # prints exactly what plan printed, cost lines included.
+    assert shown.stdout == planned.stdout
     for key in [*EXAMPLE_KEYS.values(), "yt-rotated-9999-8888"]:
         assert key not in shown.stdout and key not in varied.read_text()
     if fmt == "text":
@@ -104,7 +105,8 @@ def test_show_needs_no_credentials_and_no_network(varied, state_dir, tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.endswith("to remove.\n") and "Plan: 0 to add, 2 to update" in result.stdout
+    assert "Plan: 0 to add, 2 to update" in result.stdout
+    assert result.stdout.endswith("(new total $5,219.15/month).\n")
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from reconciler.app.planning import Planned, compute_plan
 from reconciler.app.provenance import git_info
 from reconciler.aws import Aws
 from reconciler.core import approval, savedplan, savedview
+from reconciler.core.cost import PlanCost
 from reconciler.core.errors import ReconcilerError
 from reconciler.core.planner import Plan
 from reconciler.core.selection import FlowFilter, NoFlowMatches
@@ -72,6 +73,7 @@ def save_plan(planned: Planned, path: Path, state_dir: Path, environ: Mapping[st
         git=git_info(state_dir),
         created=now(),
         replace_unmanaged=planned.replace_unmanaged,
+        cost=planned.cost,
     )
     write_json(path, document)
 
@@ -110,9 +112,17 @@ def saved_replace_unmanaged(saved: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(saved.get("replace_unmanaged", []))
 
 
-def saved_plan_view(path: Path) -> Plan:
-    """The plan saved in `path`, for rendering only: no AWS call, no credentials."""
-    return savedview.plan_of(load_saved_plan(path), path)
+def saved_plan_view(path: Path) -> tuple[Plan, PlanCost | None]:
+    """The plan saved in `path` and the cost it was shown with (None when saved
+    without one), for rendering only: no AWS call, no credentials. Only this
+    reads the cost: it is for display, so apply never depends on it."""
+    saved = load_saved_plan(path)
+    plan = savedview.plan_of(saved, path)
+    try:
+        return plan, savedview.cost_of(saved, plan)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        problem = f"{type(e).__name__} {e}"
+        raise ReconcilerError(f"{path}: not a saved plan (corrupt cost: {problem})") from None
 
 
 class NotApproved(ReconcilerError):

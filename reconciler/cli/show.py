@@ -9,7 +9,7 @@ import click
 from reconciler.app.saved import saved_plan_view
 from reconciler.cli import common
 from reconciler.cli.common import EXIT_OK, format_option, handle_errors
-from reconciler.render.plan import RENDERERS
+from reconciler.render.plan import render_plan
 
 
 @click.command()
@@ -18,8 +18,11 @@ from reconciler.render.plan import RENDERERS
 @handle_errors
 def show(plan_file: Path, fmt: str) -> int:
     """Render PLAN_FILE (from `plan --out`) as text, JSON or Markdown, as `plan` would
-    have. Reads only the file: no AWS call, so no credentials are needed."""
-    rendered = RENDERERS[fmt](saved_plan_view(plan_file))
+    have, with the cost lines the plan was shown with (a plan saved before saved
+    plans carried its cost shows none). Reads only the file: no AWS call, so no
+    credentials are needed."""
+    plan, cost = saved_plan_view(plan_file)
+    rendered = render_plan(fmt, plan, cost)
     if fmt == "text":
         common.echo_plan_text(rendered)
     else:

@@ -23,15 +23,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.core.cost import PlanCost
 from reconciler.core.models import DesiredOutput, LiveFlow, State, Struct, Value, thaw
 from reconciler.core.plandoc import plan_document
 from reconciler.core.planner import FieldChange, Plan
+from reconciler.core.savedcost import cost_record
 from reconciler.core.secrets import Secret
 
 FORMAT = "mediaconnect-reconciler/plan"
 # 2: flows carry their status; comparable_changes (for show, --approved)
 # 3: key versions instead of salted key fingerprints; secrets keyed only with
-#    RECONCILE_PLAN_KEY
+#    RECONCILE_PLAN_KEY; later, still 3: an optional `cost` (core.savedcost),
+#    for display only, that readers of plans saved without it do without
 VERSION = 3
 
 
@@ -181,7 +184,10 @@ def document(
     git: Mapping[str, Any] | None,
     created: str,
     replace_unmanaged: Iterable[str] = (),
+    cost: PlanCost | None = None,
 ) -> dict[str, Any]:
+    """The saved plan; with `cost`, what the plan does to the monthly bill, for
+    `reconcile show` (display only: no fingerprint covers it)."""
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -207,6 +213,7 @@ def document(
         "secrets": secrets,
         "comparable_changes": comparable_changes(plan, keyed, key_identities(secrets)),
         **plan_document(plan),
+        **({"cost": cost_record(cost)} if cost is not None else {}),
     }
 
 

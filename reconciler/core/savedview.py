@@ -13,6 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from reconciler.core import savedcost
+from reconciler.core.cost import PlanCost
 from reconciler.core.errors import Location
 from reconciler.core.models import FlowSpec, HlsView, LiveFlow, Value, freeze
 from reconciler.core.planner import Action, FieldChange, FlowPlan, OutputChange, Plan
@@ -83,3 +85,10 @@ def plan_of(saved: Mapping[str, Any], source: Path) -> Plan:
             )
         )
     return Plan(tuple(flows), as_of=as_of)
+
+
+def cost_of(saved: Mapping[str, Any], plan: Plan) -> PlanCost | None:
+    """The cost `plan` (rebuilt from `saved`) was shown with, or None for a plan
+    saved without one (before saved plans carried it). Raises like `plan_of`."""
+    record = saved.get("cost")
+    return None if record is None else savedcost.plan_cost_of(record, plan)
