@@ -88,28 +88,29 @@ def test_a_corrupt_cost_is_one_line_for_show_and_no_matter_to_apply(
     assert len(sandbox.outputs(flow_arn)) == 4
 
 
-PRICIER = """\
-regions:
-  us-west-2:
-    flow_usd_per_hour: 0.5
-    internet_tiers:
-      - {usd_per_gb: 0.2}
-"""
+def prices(usd_per_gb: float) -> str:
+    """A pricing.yaml for us-west-2 (not a state file: not fingerprinted)."""
+    return (
+        "regions:\n  us-west-2:\n    flow_usd_per_hour: 0.5\n"
+        f"    internet_tiers:\n      - {{usd_per_gb: {usd_per_gb}}}\n"
+    )
 
 
 def test_new_prices_at_apply_neither_stale_the_plan_nor_its_approval(
     state_dir, tmp_path, sandbox, flow_arn
 ):
-    """Prices are not part of what must match: apply prices the plan it makes
-    again (and shows that cost); the saved cost only records what was shown."""
+    """Prices are not part of what must match: the reviewed plan, the plan
+    applied and the apply itself each price the same changes differently, and
+    apply goes ahead (it prices the plan it makes again and shows that cost)."""
     reviewed = tmp_path / "pr.plan"
     assert run("plan", "--state", str(state_dir), "--out", str(reviewed)).exit_code == 0
-    (state_dir / "pricing.yaml").write_text(PRICIER)
+    (state_dir / "pricing.yaml").write_text(prices(0.2))
     main_plan = tmp_path / "main.plan"
     assert run("plan", "--state", str(state_dir), "--out", str(main_plan)).exit_code == 0
+    (state_dir / "pricing.yaml").write_text(prices(0.01))
     costs = [json.loads(p.read_text())["cost"]["after"] for p in (reviewed, main_plan)]
     assert costs[0] != costs[1]
+    assert run("show", str(reviewed)).stdout != run("show", str(main_plan)).stdout
     result = run("apply", str(main_plan), "--approved", str(reviewed), "--state", str(state_dir))
     assert result.exit_code == 0, result.output
     assert len(sandbox.outputs(flow_arn)) == 4
-    assert run("show", str(reviewed)).stdout != run("show", str(main_plan)).stdout

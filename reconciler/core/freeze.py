@@ -96,6 +96,22 @@ class Weekly:
         return f"every {days} {self.start:%H:%M} to {self.end:%H:%M} {self.timezone}"
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """One occurrence of a window as a saved plan recorded it (`text`: how its
+    schedule was described), so `reconcile show` states it as `plan` did."""
+
+    occurrence: Interval
+    text: str
+
+    def occurrences(self, since: datetime, until: datetime) -> Iterator[Interval]:
+        if self.occurrence.end > since and self.occurrence.start < until:
+            yield self.occurrence
+
+    def describe(self) -> str:
+        return self.text
+
+
 def _instant(local: datetime, zone: ZoneInfo, *, first: bool) -> datetime:
     """The UTC instant of a naive local time: a repeated time's first (or last)
     reading; a skipped time's jump, the first instant the clock reads later."""
@@ -114,7 +130,7 @@ class FreezeWindow:
     """One window of a flow's `freeze:` list."""
 
     reason: str
-    schedule: OneOff | Weekly
+    schedule: OneOff | Weekly | Recorded
     location: Location
     allow: frozenset[str] = frozenset()
 

@@ -33,8 +33,9 @@ from reconciler.core.secrets import Secret
 FORMAT = "mediaconnect-reconciler/plan"
 # 2: flows carry their status; comparable_changes (for show, --approved)
 # 3: key versions instead of salted key fingerprints; secrets keyed only with
-#    RECONCILE_PLAN_KEY; later, still 3: an optional `cost` (core.savedcost),
-#    for display only, that readers of plans saved without it do without
+#    RECONCILE_PLAN_KEY; later, still 3 (optional additions, for display only,
+#    that readers of plans saved without them do without): `cost`
+#    (core.savedcost), and each flow's `max_removals` and `owned` outputs
 VERSION = 3
 
 
@@ -204,6 +205,9 @@ def document(
                 "arn": f.live.arn,
                 "status": f.live.status,
                 "fingerprint": flow_fingerprint(f.live, keyed),
+                # what the removal guard read, so `show` states it as `plan` did
+                "max_removals": f.spec.max_removals,
+                "owned": sorted(o.name for o in f.live.outputs if o.managed),
             }
             for f in plan.flows
         ],
