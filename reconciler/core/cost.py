@@ -21,6 +21,8 @@ plan's total delta exactly; a replace that keeps status and usage costs $0.
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -131,21 +133,31 @@ class Bill:
 def bill(loads: Iterable[FlowLoad], prices: PriceTable) -> Bill:
     """The monthly cost of `loads` under `prices`."""
     loads = list(loads)
+    gb = {
+        region: sum(o.gb or 0.0 for f in loads if f.region == region for o in f.outputs)
+        for region in {f.region for f in loads}
+    }
+    region_usd, free = _transfer(gb, prices)
+    flows = [_flow_cost(load, prices, region_usd.get(load.region)) for load in loads]
+    used = (FREE_TIER_GB - free) if prices.deduct_free_tier else 0.0
+    return Bill(tuple(flows), used)
+
+
+def _transfer(
+    gb: Mapping[str, float], prices: PriceTable
+) -> tuple[dict[str, tuple[float, float]], float]:
+    """Each priced region's (GB, USD after the free tier) for its total `gb`, and
+    the free tier left (deducted region by region, in name order)."""
     free = FREE_TIER_GB if prices.deduct_free_tier else 0.0
-    region_usd: dict[str, tuple[float, float]] = {}  # region → (GB, USD) after free tier
-    for region in sorted({f.region for f in loads}):
+    region_usd: dict[str, tuple[float, float]] = {}
+    for region in sorted(gb):
         rates = prices.get(region)
         if rates is None:
             continue
-        gb = sum(o.gb or 0.0 for f in loads if f.region == region for o in f.outputs)
-        deducted = min(free, gb)
+        deducted = min(free, gb[region])
         free -= deducted
-        region_usd[region] = (gb, tiered_cost(gb - deducted, rates.internet_tiers))
-    flows = []
-    for load in loads:
-        flows.append(_flow_cost(load, prices, region_usd.get(load.region)))
-    used = (FREE_TIER_GB - free) if prices.deduct_free_tier else 0.0
-    return Bill(tuple(flows), used)
+        region_usd[region] = (gb[region], tiered_cost(gb[region] - deducted, rates.internet_tiers))
+    return region_usd, free
 
 
 def _flow_cost(load: FlowLoad, prices: PriceTable, region: tuple[float, float] | None) -> FlowCost:
@@ -268,22 +280,50 @@ class PlanCost:
         return tuple(b for b in self.budgets if b.crossed)
 
     def of(self, change: OutputChange) -> ChangeCost | None:
-        return next((c for c in self.changes if c.change is change), None)
+        return self._by_change.get(id(change))
+
+    @functools.cached_property
+    def _by_change(self) -> dict[int, ChangeCost]:
+        return {id(c.change): c for c in self.changes}
 
 
 def plan_cost(plan: Plan, state: State, prices: PriceTable) -> PlanCost:
-    """The cost before and after `plan`, and each change's monthly delta."""
+    """The cost before and after `plan`, and each change's monthly delta.
+
+    A change alters one flow's outputs, so only its region's transfer total
+    moves: each delta is taken from the regions' totals, not from billing
+    every flow again (linear in the size of the plan, not quadratic)."""
     loads = {f.spec.name: _live_load(f.spec, state, f.live) for f in plan.flows}
     before = bill(loads.values(), prices)
-    previous, costs = before, []
+    declared = {(d.flow, d.name): d for d in state.destinations}
+    flows = {f.name: f for f in before.flows}
+    flow_usd = sum(f.flow_usd or 0.0 for f in before.flows)
+    flow_gb = {name: _known_gb(load) for name, load in loads.items()}
+
+    def known_usd() -> tuple[float, dict[str, tuple[float, float]]]:
+        gb: dict[str, list[float]] = {}
+        for name, load in loads.items():
+            gb.setdefault(load.region, []).append(flow_gb[name])
+        region_usd, _ = _transfer({r: math.fsum(v) for r, v in gb.items()}, prices)
+        return flow_usd + math.fsum(usd for _, usd in region_usd.values()), region_usd
+
+    total, _ = known_usd()
+    costs = []
     for change in plan.changes:
-        flow = loads[change.flow]
-        loads[change.flow] = _applied(flow, change, state)
-        current = bill(loads.values(), prices)
-        costs.append(_change_cost(change, previous, current))
-        previous = current
-    budgets = tuple(_budget(before, previous, load) for load in loads.values())
-    return PlanCost(before, previous, tuple(costs), tuple(b for b in budgets if b is not None))
+        load = _applied(loads[change.flow], change, declared.get((change.flow, change.output)))
+        loads[change.flow], flow_gb[change.flow] = load, _known_gb(load)
+        after, region_usd = known_usd()
+        now = _flow_cost(load, prices, region_usd.get(load.region))
+        costs.append(_change_cost(change, flows[change.flow], now, after - total))
+        flows[change.flow], total = now, after
+    final = bill(loads.values(), prices)
+    budgets = tuple(_budget(before, final, load) for load in loads.values())
+    return PlanCost(before, final, tuple(costs), tuple(b for b in budgets if b is not None))
+
+
+def _known_gb(load: FlowLoad) -> float:
+    """The flow's transfer whose bitrate is known, summed exactly (in any order)."""
+    return math.fsum(o.gb or 0.0 for o in load.outputs)
 
 
 def _live_load(spec: FlowSpec, state: State, live: LiveFlow) -> FlowLoad:
@@ -300,18 +340,15 @@ def _live_load(spec: FlowSpec, state: State, live: LiveFlow) -> FlowLoad:
     return replace(flow, outputs=tuple(outputs))
 
 
-def _applied(flow: FlowLoad, change: OutputChange, state: State) -> FlowLoad:
+def _applied(flow: FlowLoad, change: OutputChange, dest: DestinationSpec | None) -> FlowLoad:
     if change.action is Action.REMOVE:
         return flow.without(change.output)
-    dest = next((d for d in state.destinations_of(change.flow) if d.name == change.output), None)
     assert change.desired is not None
     enabled = change.desired.fields.get("OutputStatus") != "DISABLED"
     return flow.with_output(replace(output_load(flow, dest, enabled=enabled), name=change.output))
 
 
-def _change_cost(change: OutputChange, before: Bill, after: Bill) -> ChangeCost:
-    was, now = before.flow(change.flow), after.flow(change.flow)
-    assert was is not None and now is not None
+def _change_cost(change: OutputChange, was: FlowCost, now: FlowCost, delta: float) -> ChangeCost:
     if now.flow_usd is None:
         return ChangeCost(change, None, now.unknown[0])
     unknown = [
@@ -321,7 +358,7 @@ def _change_cost(change: OutputChange, before: Bill, after: Bill) -> ChangeCost:
     ]
     if unknown:
         return ChangeCost(change, None, unknown[0])
-    return ChangeCost(change, after.known_usd - before.known_usd)
+    return ChangeCost(change, delta)
 
 
 def _budget(before: Bill, after: Bill, load: FlowLoad) -> BudgetCheck | None:
