@@ -46,6 +46,8 @@ def test_saved_plan_names_flows_changes_and_references_but_no_key(saved, flow_ar
             "arn": flow_arn,
             "status": "STANDBY",
             "fingerprint": document["flows"][0]["fingerprint"],
+            "max_removals": 3,  # what the removal guard read, for `show`
+            "owned": [],
         }
     ]
     assert document["summary"] == {"add": 4, "update": 0, "replace": 0, "remove": 0, "adopt": 0}

@@ -18,9 +18,10 @@ from reconciler.render.plan import render_plan
 @handle_errors
 def show(plan_file: Path, fmt: str) -> int:
     """Render PLAN_FILE (from `plan --out`) as text, JSON or Markdown, as `plan` would
-    have, with the cost lines the plan was shown with (a plan saved before saved
-    plans carried its cost shows none). Reads only the file: no AWS call, so no
-    credentials are needed."""
+    have. Reads only the file: no AWS call, so no credentials are needed.
+
+    The plan's cost lines and guards are the ones `plan` showed (a plan saved
+    before saved plans carried their cost shows no cost lines)."""
     plan, cost = saved_plan_view(plan_file)
     rendered = render_plan(fmt, plan, cost)
     if fmt == "text":
