@@ -10,7 +10,7 @@ import boto3
 import pytest
 from click.testing import CliRunner
 
-from reconciler.aws.clients import PATIENT_READ_RETRIES
+from reconciler.aws.clients import PATIENT_RETRIES
 from reconciler.cli import main
 from reconciler.core.secrets import Secret, SecretsManagerRef
 from reconciler.core.state import load_state
@@ -149,8 +149,8 @@ def test_throttling_that_outlasts_retries_is_reported(tmp_path, sandbox, flow, m
     monkeypatch.setattr("time.sleep", lambda seconds: None)  # the back-offs take no time
     with injected(always("ssm", "GetParameters", "ssm-throttle")) as faults:
         result = run("plan", "--state", str(state))
-    # botocore retried once, and the read was tried again PATIENT_READ_RETRIES times
-    assert len(faults.injected) == 2 * (1 + PATIENT_READ_RETRIES)
+    # botocore retried once, and the read was tried again PATIENT_RETRIES times
+    assert len(faults.injected) == 2 * (1 + PATIENT_RETRIES)
     assert result.exit_code == 1
     assert "throttled (ssm:GetParameters) after retries" in result.stderr
 

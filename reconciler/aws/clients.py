@@ -50,10 +50,11 @@ RATE_LIMITS: dict[tuple[str, str | None], tuple[float, float]] = {
 }
 # With Parameter Store's higher throughput enabled on the account: 3,000/s.
 SSM_HIGHER_THROUGHPUT = (2700.0, 2700.0)
-# When a read is still throttled after botocore's retries (another tool is
-# using the account's quota), wait and try again: 1, 2, 4, 8, 16 s.
-PATIENT_READ_RETRIES = 5
-READ_PREFIXES = ("Describe", "List", "Get", "BatchGet")
+# When a call is still throttled after botocore's retries (another tool is
+# using the account's quota), wait and try again: 1, 2, 4, 8, 16 s. A throttled
+# request was refused at the door, not applied, so this is safe for writes
+# too; any other failure of a write is left to botocore's retries alone.
+PATIENT_RETRIES = 5
 PATIENT_SERVICES = ("mediaconnect", "ssm", "secretsmanager")
 # Threads that may call at once (core.concurrency's pools): one connection each.
 POOL_CONNECTIONS = 64
@@ -227,9 +228,11 @@ class Clients:
             names = ",".join(str(o.get("Name")) for o in params.get("Outputs", []))
             resource = f"{resource} outputs={names}"
         started = datetime.now(UTC).isoformat(timespec="milliseconds")
-        patient = service in PATIENT_SERVICES and operation.startswith(READ_PREFIXES)
         try:
-            result = _patiently(operation, call) if patient else translated(operation, call)
+            if service in PATIENT_SERVICES:
+                result = _patiently(operation, call)
+            else:
+                result = translated(operation, call)
         except AwsError as e:
             self.journal.append(CallRecord(started, service, region, operation, resource, e.code))
             raise
@@ -239,9 +242,9 @@ class Clients:
 
 def _patiently(operation: str, call: Callable[[], T]) -> T:
     """`translated(call)`, trying again after a growing pause (1, 2, 4 ... s, with
-    jitter) while it is Throttled, PATIENT_READ_RETRIES times at most. For reads
-    only: they change nothing, so trying again is always safe."""
-    for attempt in range(PATIENT_READ_RETRIES):
+    jitter) while it is Throttled, PATIENT_RETRIES times at most. Only a
+    throttle is tried again: the service refused it without applying it."""
+    for attempt in range(PATIENT_RETRIES):
         try:
             return translated(operation, call)
         except Throttled:

@@ -117,16 +117,40 @@ def test_a_read_still_throttled_after_botocore_retries_is_tried_again(
     assert [op for _, op, _ in faults.injected] == ["DescribeFlow"] * 3
 
 
-def test_a_write_is_not_retried_beyond_botocore(
+def test_a_throttled_write_is_tried_again_and_applied_once(
     state_dir, sandbox, stream_keys, monkeypatch, no_waiting
 ):
+    """A 429 means the write was refused, not applied: trying again is safe."""
+    arn = sandbox.create_flow()
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # botocore gives up at once
+    throttles = iter(["throttle"] * 3)
+
+    def plan(service: str, operation: str) -> str | None:
+        return next(throttles, None) if operation == "AddFlowOutputs" else None
+
+    with injected(plan) as faults:
+        result = CliRunner().invoke(main, ["apply", "--state", str(state_dir), "--auto-approve"])
+    assert result.exit_code == 0, result.output
+    assert [op for _, op, _ in faults.injected] == ["AddFlowOutputs"] * 3
+    assert sorted(sandbox.outputs(arn)) == sorted(declared_outputs(state_dir))
+
+
+def test_a_write_that_failed_otherwise_is_not_retried_beyond_botocore(
+    state_dir, sandbox, stream_keys, monkeypatch, no_waiting
+):
+    """A 500 may or may not have been applied: apply reports it; a re-run converges."""
     sandbox.create_flow()
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
 
     def plan(service: str, operation: str) -> str | None:
-        return "throttle" if operation == "AddFlowOutputs" else None
+        return "500" if operation == "AddFlowOutputs" else None
 
     with injected(plan) as faults:
         result = CliRunner().invoke(main, ["apply", "--state", str(state_dir), "--auto-approve"])
     assert result.exit_code == 1
     assert [op for _, op, _ in faults.injected] == ["AddFlowOutputs"] * 2
+
+
+def declared_outputs(state_dir) -> list[str]:
+    """The output names the state declares (one destination file each)."""
+    return [p.stem for p in (state_dir / "destinations").glob("*.yaml")]
