@@ -166,7 +166,7 @@ def write_report(
         "",
         "## One flow against many under a 200 ms round trip",
         "",
-        "The in-sync plan, median of 3 runs each: in the bench's process "
+        "The in-sync plan, median of 5 runs each: in the bench's process "
         "(`compute_plan`, no start-up) and as the command a user runs (`reconcile plan`, "
         "a fresh process: Python, boto3 and the state parsed each time). The sandbox "
         "enforces Parameter Store's throughput for the run (standard 40/s, or higher "

@@ -335,7 +335,7 @@ def slow_comparison(sandbox: Sandbox, many: int, rtt_ms: float = 200.0) -> list[
     return steps
 
 
-RUNS_EACH = 3
+RUNS_EACH = 5
 
 
 def median_run(
