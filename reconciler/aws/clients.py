@@ -57,7 +57,7 @@ SSM_HIGHER_THROUGHPUT = (2700.0, 2700.0)
 PATIENT_RETRIES = 5
 PATIENT_SERVICES = ("mediaconnect", "ssm", "secretsmanager")
 # Threads that may call at once (core.concurrency's pools): one connection each.
-POOL_CONNECTIONS = 64
+POOL_CONNECTIONS = 128
 
 
 class RateLimiter:
