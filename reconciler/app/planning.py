@@ -72,10 +72,10 @@ def compute_plan(
     Stream keys and flows are read at once (threads; the rate limiters in
     `aws.clients` keep the pace); a key that cannot be had is reported before
     any flow error, and nothing is written either way. AWS cost: GetParameters
-    per 10 SSM keys and BatchGetSecretValue per 20 secrets (per region); one DescribeFlow per flow
-    (plus ListFlows per region for flows given by name), one
-    ListTagsForResource on the flow (its ownership manifest), and one more per
-    unprotected output the manifest does not list.
+    per 10 SSM keys and BatchGetSecretValue per 20 secrets (per region); one
+    DescribeFlow per flow (plus ListFlows per region for flows given by name),
+    one ListTagsForResource on the flow (its ownership manifest), and one more
+    per unprotected output the manifest does not list.
     """
     state = select(load_state(state_dir), only)
     resolver = Resolver(environ, aws.secrets)
