@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import random
 import secrets
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -20,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import main
+from reconciler.core import secrets as core_secrets
 from reconciler.core.secrets import REDACTED, Secret, redact, unsafe_reason
 from tests.conftest import FLOW_NAME, REGION
 from tests.faults import always, injected
@@ -81,6 +83,39 @@ def test_only_whole_values_are_masked():
     assert redact("x abc-12345, y") == f"x {REDACTED}, y"
     assert redact("line\\nabc-12345\\n") == f"line\\n{REDACTED}\\n"  # after an escape
     assert redact("xabc-12345 abc-123456") == "xabc-12345 abc-123456"  # other values
+
+
+def searched_one_by_one(text: str, forms: list[str]) -> str:
+    """The sink's answer by its definition: every known form, longest first."""
+    for form in sorted(forms, key=len, reverse=True):
+        if form in text:
+            text = core_secrets._whole(form).sub(REDACTED, text)
+    return text
+
+
+@pytest.mark.parametrize("keys", [3, 120])  # below and above INDEX_ABOVE forms
+def test_with_many_keys_the_index_masks_exactly_what_searching_each_form_would(
+    keys, monkeypatch
+):
+    """Seeded random keys (every character encodings treat specially among them)
+    and texts of words, keys in every encoding, and keys glued to other text."""
+    monkeypatch.setattr(core_secrets, "_SEEN", set())
+    monkeypatch.setattr(core_secrets, "_forms", core_secrets._Forms(0, ()))
+    rng = random.Random(keys)
+    alphabet = 'abcdefXYZ0123456789-_"\\é\n%+/ .:'
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(8, 24))) for _ in range(keys)]
+    values = [v for v in values if unsafe_reason(v) is None]
+    for value in values:
+        Secret(value)
+    forms = sorted({f for v in values for f in core_secrets.encodings(v)})
+    assert (len(forms) > core_secrets.INDEX_ABOVE) == (keys > 3)
+    pieces = ["plan", " ", "\n", "rtmp://x/live/", "(", ")", ":", "é", "a1", '"', "%2F"]
+    for _ in range(300):
+        text = "".join(
+            rng.choice(forms) if rng.random() < 0.3 else rng.choice(pieces)
+            for _ in range(rng.randint(1, 12))
+        )
+        assert redact(text) == searched_one_by_one(text, forms), text
 
 
 @pytest.mark.parametrize(

@@ -50,7 +50,7 @@ def unsafe_reason(value: str) -> str | None:
 # Every maskable secret value this process has seen, so that every string
 # leaving the process can be scrubbed of them whatever their route (`redact`).
 _SEEN: set[str] = set()
-_forms: tuple[int, list[str]] = (0, [])
+_forms: _Forms
 
 
 def remember(value: str) -> None:
@@ -145,15 +145,54 @@ def _form_pattern(form: str) -> str:
     return f"{before}{re.escape(form)}{after}"
 
 
-def _known_forms() -> list[str]:
-    """Every form of every value, longest first (so a longer form wins)."""
+@dataclass(frozen=True)
+class _Forms:
+    """Every form of every value known when it was made, longest first (so a
+    longer form wins), and, when there are many, an index to find them fast."""
+
+    seen: int  # len(_SEEN) when made
+    forms: tuple[str, ...]
+    runs: re.Pattern[str] | None = None  # maximal runs of characters forms use
+    heads: Mapping[str, tuple[str, ...]] | None = None  # first `head` chars -> forms
+    head: int = 0
+
+    def present(self, text: str) -> tuple[str, ...]:
+        """The forms that may occur in `text`, longest first: all of them when
+        they are few (one fast substring search each), else those the index
+        finds (a form lies whole inside one run of the characters forms use)."""
+        if self.runs is None or self.heads is None:
+            return self.forms
+        found = set()
+        for run in self.runs.finditer(text):
+            start, end = run.span()
+            for i in range(start, end - self.head + 1):
+                for form in self.heads.get(text[i : i + self.head], ()):
+                    if text.startswith(form, i):
+                        found.add(form)
+        return tuple(sorted(found, key=len, reverse=True))
+
+
+# Above this many forms, `redact` finds them through the index instead of
+# searching for each: each search costs the text's length, the index does not.
+INDEX_ABOVE = 256
+
+
+def _known_forms() -> _Forms:
     global _forms
-    if _forms[0] != len(_SEEN):
-        _forms = (
-            len(_SEEN),
-            sorted({f for v in _SEEN for f in encodings(v)}, key=len, reverse=True),
-        )
-    return _forms[1]
+    if _forms.seen != len(_SEEN):
+        seen = len(_SEEN)
+        forms = tuple(sorted({f for v in list(_SEEN) for f in encodings(v)}, key=len, reverse=True))
+        if len(forms) <= INDEX_ABOVE:
+            _forms = _Forms(seen, forms)
+        else:
+            head = min(len(f) for f in forms)
+            heads: dict[str, list[str]] = {}
+            for form in forms:  # longest first, kept so within each head
+                heads.setdefault(form[:head], []).append(form)
+            alphabet = "".join(sorted({c for f in forms for c in f}))
+            runs = re.compile(f"[{re.escape(alphabet)}]{{{head},}}")
+            _forms = _Forms(seen, forms, runs, {k: tuple(v) for k, v in heads.items()}, head)
+    return _forms
 
 
 @functools.lru_cache(maxsize=4096)
@@ -166,13 +205,14 @@ def redact(text: str) -> str:
     knows (see `remember`), in every encoding `encodings` lists, replaced by
     (sensitive) where it stands whole. Every string that leaves the process
     passes here (stdout, stderr, log records, written files, AWS errors)."""
-    for form in _known_forms():
+    for form in _known_forms().present(text):
         if form in text:  # a plain substring search first: most texts hold no key
             text = _whole(form).sub(REDACTED, text)
     return text
 
 
 scrub = redact  # the older name, kept for callers
+_forms = _Forms(0, ())
 
 
 def reveal_all(value: Any) -> Any:
