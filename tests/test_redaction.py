@@ -86,8 +86,9 @@ def test_only_whole_values_are_masked():
 
 
 def searched_one_by_one(text: str, forms: list[str]) -> str:
-    """The sink's answer by its definition: every known form, longest first."""
-    for form in sorted(forms, key=len, reverse=True):
+    """The sink's answer by its definition: every known form, longest first
+    (equal lengths in text order)."""
+    for form in sorted(forms, key=lambda f: (-len(f), f)):
         if form in text:
             text = core_secrets._whole(form).sub(REDACTED, text)
     return text

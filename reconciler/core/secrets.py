@@ -147,8 +147,8 @@ def _form_pattern(form: str) -> str:
 
 @dataclass(frozen=True)
 class _Forms:
-    """Every form of every value known when it was made, longest first (so a
-    longer form wins), and, when there are many, an index to find them fast."""
+    """Every form of every value known when it was made, in `_longest_first`
+    order, and, when there are many, an index to find them fast."""
 
     seen: int  # len(_SEEN) when made
     forms: tuple[str, ...]
@@ -169,7 +169,14 @@ class _Forms:
                 for form in self.heads.get(text[i : i + self.head], ()):
                     if text.startswith(form, i):
                         found.add(form)
-        return tuple(sorted(found, key=len, reverse=True))
+        return tuple(sorted(found, key=_longest_first))
+
+
+def _longest_first(form: str) -> tuple[int, str]:
+    """The order forms are masked in: a longer form first (it wins over a part
+    of it), equal lengths in a fixed order, so the same text always comes out
+    the same."""
+    return -len(form), form
 
 
 # Above this many forms, `redact` finds them through the index instead of
@@ -181,7 +188,7 @@ def _known_forms() -> _Forms:
     global _forms
     if _forms.seen != len(_SEEN):
         seen = len(_SEEN)
-        forms = tuple(sorted({f for v in list(_SEEN) for f in encodings(v)}, key=len, reverse=True))
+        forms = tuple(sorted({f for v in list(_SEEN) for f in encodings(v)}, key=_longest_first))
         if len(forms) <= INDEX_ABOVE:
             _forms = _Forms(seen, forms)
         else:
