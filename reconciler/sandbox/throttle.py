@@ -1,4 +1,4 @@
-"""Latency and MediaConnect's rate limit for the sandbox server (benchmarks, tests).
+"""Latency, MediaConnect's rate limit and Parameter Store's throughput for the sandbox server.
 
 `Limits` wraps the server's WSGI application. Every request waits
 `latency_ms` first (a simulated round trip). MediaConnect requests then take a
