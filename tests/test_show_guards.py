@@ -5,7 +5,6 @@ tests/test_removal_guard.py); the saved plan only records what was shown."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,7 @@ from click.testing import CliRunner
 from reconciler.app import clock
 from reconciler.cli import main
 from tests.conftest import FLOW_NAME
-
-BEFORE_SHOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-DURING_SHOW = datetime(2026, 11, 28, 19, 30, tzinfo=UTC)
-FREEZE = """freeze:
-  - reason: Saturday live show
-    days: [sat]
-    from: "18:00"
-    to: "23:00"
-    timezone: Europe/London
-    allow: [disable]
-"""
+from tests.test_freeze_windows import BEFORE_SHOW, DURING_SHOW, FREEZE
 
 
 def run(*args: str):
