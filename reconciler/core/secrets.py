@@ -119,10 +119,17 @@ _ENCODERS: tuple[Callable[[str], str], ...] = (
 )
 
 
+# Characters every encoder above leaves as they are: a value made only of them
+# has one form, itself (most stream keys are), so it needs no encoding at all.
+_UNCHANGED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
 def encodings(value: str) -> set[str]:
     """`value` and every form of it `redact` masks: any two encodings in a row,
     then any of the escaping ones (JSON, repr) once more (a JSON secret in a
     JSON response body in a logged bytes repr)."""
+    if _UNCHANGED.fullmatch(value):
+        return {value} if value else set()
     forms = {value}
     for _ in range(2):
         forms |= {encode(form) for form in forms for encode in _ENCODERS}
