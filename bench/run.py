@@ -357,7 +357,7 @@ def plan_in_process(root: Path, environ: dict[str, str]) -> None:
 def plan_command(root: Path, environ: dict[str, str]) -> None:
     """`reconcile plan` in a fresh process; an in-sync plan exits 0."""
     done = subprocess.run(
-        [*startup.reconcile("plan", "--state", str(root))],
+        startup.reconcile("plan", "--state", str(root)),
         env={**environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,

@@ -169,6 +169,12 @@ def stream_keys(sandbox) -> dict[str, str]:
     return dict(EXAMPLE_KEYS)
 
 
+@pytest.fixture
+def flow_arn(sandbox, stream_keys) -> str:
+    """The example flow, made in the sandbox, its stream keys stored."""
+    return sandbox.create_flow()
+
+
 class CallLog:
     """Every AWS operation made in this process, as (service, operation), and
     every way a MediaConnect request broke botocore's model (enums and ranges too)."""

@@ -23,11 +23,6 @@ def run(*args: str):
 
 
 @pytest.fixture
-def flow_arn(sandbox, stream_keys) -> str:
-    return sandbox.create_flow()
-
-
-@pytest.fixture
 def hand_made_rtmp(state_dir, sandbox, flow_arn):
     """A hand-made rtmp output named like a destination that git wants as SRT."""
     made = sandbox.add_hand_made_output(flow_arn, name="custom-rtmp")

@@ -20,11 +20,6 @@ def run(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-@pytest.fixture
-def flow_arn(sandbox, stream_keys) -> str:
-    return sandbox.create_flow()
-
-
 # --- saved plans ------------------------------------------------------------------
 
 

@@ -21,11 +21,6 @@ def run(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-@pytest.fixture
-def flow_arn(sandbox, stream_keys):
-    return sandbox.create_flow()
-
-
 def save(state_dir: Path, path: Path) -> Path:
     result = run("plan", "--state", str(state_dir), "--out", str(path))
     assert result.exit_code == 0, result.output

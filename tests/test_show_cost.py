@@ -20,11 +20,6 @@ def run(*args: str):
 
 
 @pytest.fixture
-def flow_arn(sandbox, stream_keys) -> str:
-    return sandbox.create_flow()
-
-
-@pytest.fixture
 def adds(state_dir, flow_arn) -> Path:
     """A state whose plan adds the four example outputs, above the flow's budget."""
     path = state_dir / "flows" / f"{FLOW_NAME}.yaml"

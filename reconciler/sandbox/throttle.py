@@ -35,8 +35,8 @@ CONTROL_PATH = "/_sandbox/limits"
 # (rate per second, burst) per API class, from MediaConnect's quotas page.
 DESCRIBE_FLOW_RATE, DESCRIBE_FLOW_BURST = 30.0, 30.0
 OTHER_RATE, OTHER_BURST = 5.0, 30.0
-# Parameter Store's throughput quota (standard, higher), shared by these reads.
-SSM_RATES = (40.0, 3000.0)
+# Parameter Store's throughput quota, standard and higher, shared by these reads.
+SSM_STANDARD_RATE, SSM_HIGHER_RATE = 40.0, 3000.0
 SSM_READS = frozenset({"GetParameter", "GetParameters", "GetParametersByPath"})
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d+/([^/]+)/([^/]+)/aws4_request")
@@ -126,7 +126,7 @@ class Limits:
     def _take(self, service: str, region: str, operation: str) -> bool:
         if service == "ssm":
             api_class = "ssm"
-            rate = SSM_RATES[self.ssm_higher_throughput]
+            rate = SSM_HIGHER_RATE if self.ssm_higher_throughput else SSM_STANDARD_RATE
             limit = (rate, rate)
         elif operation == "DescribeFlow":
             api_class, limit = "DescribeFlow", (DESCRIBE_FLOW_RATE, DESCRIBE_FLOW_BURST)
